@@ -1,1 +1,68 @@
-fn main() {}
+//! `beian` — the command line of the ICP filing checker.
+//!
+//! Thin by design: parse arguments, read files, call the library crates, render. Exit
+//! codes are part of the interface: 0 when nothing fails, 1 when there are failing
+//! findings (or an invalid value for `validate`), 2 for bad input or usage.
+
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::output::Format;
+
+/// ICP 备案信息核查：检查备案数据和网站首页是否符合备案要求。
+#[derive(Debug, Parser)]
+#[command(name = "beian", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// 列出全部核查项（编号、标题、证据来源、可选整改操作）
+    Checks(commands::checks::Args),
+    /// 校验一个编号：备案号、许可证号、公安备案号、身份证号、统一社会信用代码、电话、域名
+    Validate(commands::validate::Args),
+    /// 分析一个首页 HTML 文件：标题、字符集、展示的备案号，以及页面相关的核查结果
+    Inspect(commands::inspect::Args),
+    /// 检查一份备案数据（JSON）中不需要联网即可判断的全部规则
+    Lint(commands::lint::Args),
+}
+
+/// What a command concluded, mapped to the process exit code.
+pub enum Outcome {
+    /// Nothing failed: exit 0.
+    Clean,
+    /// Something failed a rule: exit 1.
+    Findings,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Checks(args) => commands::checks::run(&args),
+        Command::Validate(args) => commands::validate::run(&args),
+        Command::Inspect(args) => commands::inspect::run(&args),
+        Command::Lint(args) => commands::lint::run(&args),
+    };
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Findings) => ExitCode::from(1),
+        Err(error) => {
+            eprintln!("错误：{error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Shared `--format` flag.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FormatArg {
+    /// 输出格式：text（中文，终端中带颜色）或 json
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}

@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod filing;
 pub mod finding;
 pub mod ident;
+pub mod pii;
 pub mod province;
 
 pub use catalogue::{Action, CheckDef, CheckId, EvidenceSource, Scope};

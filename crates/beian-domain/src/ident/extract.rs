@@ -1,8 +1,25 @@
 //! 页面中的备案号 — finding the ICP filing, ICP licence and 公安 numbers a text shows.
 //!
-//! TEMPORARY SIGNATURE ONLY: the identifiers helper replaces the body.
+//! Footers are typed by hand and rendered by themes, so the search is lenient about what
+//! sits between the parts (`粤ICP备 17087427号 - 1`, `沪公网安备 31011502009028号`),
+//! about full-width digits and about the case of `ICP`. Every candidate is then read by
+//! the strict parser of its kind: what parses is *accepted* with its normalised form, what
+//! does not is *rejected* with the parser's reason, because a look-alike such as
+//! 川ICP备… or 萌ICP备… is exactly what a footer check must point out.
+//!
+//! Digit runs are always taken whole: `粤ICP备170874270000000号` is a 15-digit run and
+//! refused, never cut down to an 8-digit number that happens to be valid.
 
+use std::collections::HashSet;
 use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex};
+
+use super::icp::IcpFilingNumber;
+use super::licence::IcpLicenceNumber;
+use super::police::PoliceFilingNumber;
+use crate::province::Province;
 
 /// What kind of number was shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -46,7 +63,385 @@ pub struct Extracted {
     pub rejected: Vec<RejectedNumber>,
 }
 
-/// Finds every filing, licence and 公安 number in `text`.
-pub fn extract_numbers(_text: &str) -> Extracted {
-    Extracted::default()
+/// A possible prefix: one Chinese character, but not the 号 that ends a previous number.
+const PREFIX: &str = r"(?:(?P<prefix>[\p{Han}&&[^号]])\s*)?";
+/// A digit, half- or full-width.
+const DIGIT: &str = "[0-9０-９]";
+/// A dash as footers write it.
+const DASH: &str = "[-‐‑–－]";
+/// `ICP` in any case and width.
+const ICP: &str = "[IiＩｉ][CcＣｃ][PpＰｐ]";
+
+/// `京ICP备2024000001号-1` and its looser spellings.
+static ICP_FILING: LazyLock<Regex> = LazyLock::new(|| {
+    compile(&format!(
+        r"(?P<entity>{PREFIX}{ICP}\s*备\s*{DIGIT}+(?:\s*号)?)(?P<site>\s*{DASH}\s*(?P<index>{DIGIT}+)(?:\s*号)?)?"
+    ))
+});
+
+/// The most digits a website index shown in a footer is read with. More is something
+/// else: in `京ICP备12345678号 - 2024` the 2024 is a year, not the 2024th website.
+const MAX_SITE_INDEX_DIGITS: usize = 3;
+
+/// `京ICP证030173号`.
+static ICP_CERTIFICATE: LazyLock<Regex> = LazyLock::new(|| {
+    compile(&format!(
+        r"{PREFIX}(?P<code>{ICP}\s*证\s*{DIGIT}+(?:\s*号)?)"
+    ))
+});
+
+/// `粤B2-20090059`, `京B1.B2-…`, `粤A2-…`, `浙B-2-4-…`, national `B2-…`.
+static CATEGORY_LICENCE: LazyLock<Regex> = LazyLock::new(|| {
+    let b = "[BbＢｂ]";
+    let category = format!(
+        "(?:{b}\\s*[1１]\\s*[.．·、/,，]?\\s*{b}\\s*[2２]|{b}\\s*{DASH}\\s*[2２]\\s*{DASH}\\s*[4４]|{b}\\s*[12１２]|[AaＡａ]\\s*[2２])"
+    );
+    compile(&format!(
+        r"{PREFIX}(?P<code>{category}\s*{DASH}\s*{DIGIT}+(?:{DASH}{DIGIT}+)?(?:\s*号)?)"
+    ))
+});
+
+/// `粤公网安备44010502001297号`.
+static POLICE: LazyLock<Regex> =
+    LazyLock::new(|| compile(&format!(r"{PREFIX}公\s*网\s*安\s*备\s*{DIGIT}+(?:\s*号)?")));
+
+/// Compiles one of the fixed patterns above; a failure is a bug in this file, caught by
+/// every test that extracts anything.
+fn compile(pattern: &str) -> Regex {
+    Regex::new(pattern).unwrap_or_else(|e| unreachable!("pattern {pattern}: {e}"))
+}
+
+/// Finds every filing, licence and 公安 number in `text`, each distinct number once (at
+/// its first position).
+pub fn extract_numbers(text: &str) -> Extracted {
+    extract(text, true)
+}
+
+/// Finds every occurrence of every filing, licence and 公安 number in `text`: a page that
+/// shows its number twice, once unlinked and once linked, needs both to judge the link.
+pub fn extract_all_numbers(text: &str) -> Extracted {
+    extract(text, false)
+}
+
+fn extract(text: &str, unique: bool) -> Extracted {
+    let mut found = Found {
+        unique,
+        ..Found::default()
+    };
+    for caps in ICP_FILING.captures_iter(text) {
+        let Some(range) = filing_range(&caps) else {
+            continue;
+        };
+        let raw = text.get(range.clone()).unwrap_or_default();
+        found.add(
+            ShownKind::IcpFiling,
+            range,
+            IcpFilingNumber::parse(raw).map(|n| n.to_string()),
+        );
+    }
+    for caps in ICP_CERTIFICATE
+        .captures_iter(text)
+        .chain(CATEGORY_LICENCE.captures_iter(text))
+    {
+        let Some(range) = licence_range(text, &caps) else {
+            continue;
+        };
+        let raw = text.get(range.clone()).unwrap_or_default();
+        found.add(
+            ShownKind::IcpLicence,
+            range,
+            IcpLicenceNumber::parse(raw).map(|n| n.to_string()),
+        );
+    }
+    for caps in POLICE.captures_iter(text) {
+        let Some(whole) = caps.get(0) else { continue };
+        found.add(
+            ShownKind::Police,
+            whole.range(),
+            PoliceFilingNumber::parse(whole.as_str()).map(|n| n.to_string()),
+        );
+    }
+    found.into_extracted()
+}
+
+/// The range of a filing match, without a trailing `- N` whose N is too long to be a
+/// website index.
+fn filing_range(caps: &Captures<'_>) -> Option<Range<usize>> {
+    let whole = caps.get(0)?;
+    let index_digits = caps.name("index").map_or(0, |m| m.as_str().chars().count());
+    if index_digits > MAX_SITE_INDEX_DIGITS {
+        Some(caps.name("entity")?.range())
+    } else {
+        Some(whole.range())
+    }
+}
+
+/// The range of a licence match: a Chinese character before the code counts as its
+/// prefix only if it is a province's (川B2 yes, 编号B2 no: that is a national licence
+/// after the word 编号). A code glued to Latin letters or digits is part of some other
+/// token (a product code, a hash) and not a licence at all.
+fn licence_range(text: &str, caps: &Captures<'_>) -> Option<Range<usize>> {
+    let code = caps.name("code")?;
+    let prefix = caps.name("prefix").filter(|p| {
+        p.as_str()
+            .chars()
+            .next()
+            .is_some_and(Province::is_prefix_like)
+    });
+    match prefix {
+        Some(p) => Some(p.start()..code.end()),
+        None => {
+            let before = text.get(..code.start())?.chars().next_back();
+            if before.is_some_and(|c| c.is_ascii_alphanumeric()) {
+                None
+            } else {
+                Some(code.range())
+            }
+        }
+    }
+}
+
+/// The matches so far, accepted ones unique by normalised form.
+#[derive(Default)]
+struct Found {
+    extracted: Extracted,
+    seen: HashSet<(ShownKind, String)>,
+    /// Keep only the first occurrence of each number.
+    unique: bool,
+}
+
+impl Found {
+    fn add<E: ToString>(
+        &mut self,
+        kind: ShownKind,
+        range: Range<usize>,
+        parsed: Result<String, E>,
+    ) {
+        match parsed {
+            Ok(normalized) => {
+                if self.seen.insert((kind, normalized.clone())) || !self.unique {
+                    self.extracted.accepted.push(ShownNumber {
+                        kind,
+                        range,
+                        normalized,
+                    });
+                }
+            }
+            Err(e) => {
+                let reason = e.to_string();
+                if self.seen.insert((kind, format!("\u{0}{reason}"))) || !self.unique {
+                    self.extracted.rejected.push(RejectedNumber {
+                        kind,
+                        range,
+                        reason,
+                    });
+                }
+            }
+        }
+    }
+
+    fn into_extracted(mut self) -> Extracted {
+        self.extracted.accepted.sort_by_key(|n| n.range.start);
+        self.extracted.rejected.sort_by_key(|n| n.range.start);
+        self.extracted
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accepted(text: &str) -> Vec<(ShownKind, String)> {
+        extract_numbers(text)
+            .accepted
+            .into_iter()
+            .map(|n| (n.kind, n.normalized))
+            .collect()
+    }
+
+    /// A text, the numbers expected in it, and why.
+    type Case = (&'static str, Vec<(ShownKind, &'static str)>, &'static str);
+
+    #[test]
+    fn footer_numbers_are_found_and_normalised() {
+        use ShownKind::{IcpFiling, IcpLicence, Police};
+        let cases: [Case; 10] = [
+            (
+                "© 2024 某某科技 粤ICP备 17087427号 - 1",
+                vec![(IcpFiling, "粤ICP备17087427号-1")],
+                "spaces inside the number",
+            ),
+            (
+                "<p>京ICP证030173号 京ICP备11000002000001号 京公网安备11000002000001号</p>",
+                vec![
+                    (IcpLicence, "京ICP证030173号"),
+                    (Police, "京公网安备11000002000001号"),
+                ],
+                "baidu-like footer; the 14-digit ICP备 is refused",
+            ),
+            (
+                "沪公网安备 31011502009028号 | 沪ICP备05008812号-3",
+                vec![
+                    (Police, "沪公网安备31011502009028号"),
+                    (IcpFiling, "沪ICP备05008812号-3"),
+                ],
+                "公安 first",
+            ),
+            (
+                "增值电信业务经营许可证：川B2-20030065号 蜀ICP备12007028号-8",
+                vec![
+                    (IcpLicence, "川B2-20030065"),
+                    (IcpFiling, "蜀ICP备12007028号-8"),
+                ],
+                "Sichuan: 川 for the licence, 蜀 for the filing",
+            ),
+            (
+                "经营许可证编号B2-20090059",
+                vec![(IcpLicence, "B2-20090059")],
+                "national licence after a word",
+            ),
+            (
+                "京icp备２０２４０００００１号",
+                vec![(IcpFiling, "京ICP备2024000001号")],
+                "lower case and full-width digits",
+            ),
+            (
+                "粤ICP备17087427号-1 … 粤ICP备17087427号-1",
+                vec![(IcpFiling, "粤ICP备17087427号-1")],
+                "shown twice, listed once",
+            ),
+            (
+                "粤A2-20044005 粤B1.B2-20090059",
+                vec![
+                    (IcpLicence, "粤A2-20044005"),
+                    (IcpLicence, "粤B1.B2-20090059"),
+                ],
+                "A2 and B1.B2",
+            ),
+            (
+                "hash AB2-20090059 x",
+                vec![],
+                "a code glued to letters is no licence",
+            ),
+            (
+                "京ICP备12345678号 - 2024 版权所有",
+                vec![(IcpFiling, "京ICP备12345678号")],
+                "a year after a dash is not a website index",
+            ),
+        ];
+        for (text, expected, why) in cases {
+            let expected: Vec<(ShownKind, String)> = expected
+                .into_iter()
+                .map(|(k, s)| (k, s.to_owned()))
+                .collect();
+            assert_eq!(accepted(text), expected, "{why}");
+        }
+    }
+
+    #[test]
+    fn ranges_point_at_the_raw_text_shown() {
+        let text = "备案号：粤ICP备 17087427号 - 1，公安：沪公网安备 31011502009028号";
+        let found = extract_numbers(text);
+        let raw: Vec<&str> = found
+            .accepted
+            .iter()
+            .map(|n| &text[n.range.clone()])
+            .collect();
+        assert_eq!(
+            raw,
+            ["粤ICP备 17087427号 - 1", "沪公网安备 31011502009028号"]
+        );
+    }
+
+    #[test]
+    fn look_alikes_are_rejected_with_a_reason() {
+        let cases = [
+            (
+                "川ICP备12345678号",
+                ShownKind::IcpFiling,
+                "「蜀」开头",
+                "plate alias",
+            ),
+            (
+                "萌ICP备20240001号",
+                ShownKind::IcpFiling,
+                "「萌」不是31个",
+                "joke prefix",
+            ),
+            (
+                "港ICP备12345678号",
+                ShownKind::IcpFiling,
+                "香港",
+                "Hong Kong",
+            ),
+            (
+                "粤ICP备170874270000000号",
+                ShownKind::IcpFiling,
+                "实际为15位",
+                "run not cut",
+            ),
+            (
+                "ICP备12345678号",
+                ShownKind::IcpFiling,
+                "缺少省份简称",
+                "no prefix",
+            ),
+            (
+                "京公网安备44010502001297号",
+                ShownKind::Police,
+                "表示广东",
+                "code mismatch",
+            ),
+            (
+                "粤公网安备4401050200129号",
+                ShownKind::Police,
+                "实际为13位",
+                "13 digits",
+            ),
+            (
+                "川B2-140912-1",
+                ShownKind::IcpLicence,
+                "实际为6位",
+                "short licence",
+            ),
+        ];
+        for (text, kind, reason, why) in cases {
+            let found = extract_numbers(text);
+            assert!(found.accepted.is_empty(), "{why}: {:?}", found.accepted);
+            let [rejected] = found.rejected.as_slice() else {
+                panic!("{why}: expected one rejection, got {:?}", found.rejected);
+            };
+            assert_eq!(rejected.kind, kind, "{why}");
+            assert!(
+                rejected.reason.contains(reason),
+                "{why}: {}",
+                rejected.reason
+            );
+            assert_eq!(&text[rejected.range.clone()], text.trim(), "{why}");
+        }
+    }
+
+    #[test]
+    fn every_occurrence_is_kept_when_asked() {
+        let text = "京ICP备2024012345号-1 页脚：京ICP备 2024012345号-1";
+        assert_eq!(extract_numbers(text).accepted.len(), 1);
+        let all = extract_all_numbers(text).accepted;
+        assert_eq!(all.len(), 2);
+        assert!(all[0].range.start < all[1].range.start);
+        assert_eq!(all[0].normalized, all[1].normalized);
+    }
+
+    #[test]
+    fn text_without_numbers_yields_nothing() {
+        for text in [
+            "",
+            "版权所有",
+            "ICP备案查询",
+            "公网安备",
+            "B2B 平台",
+            "ICP证",
+        ] {
+            assert_eq!(extract_numbers(text), Extracted::default(), "{text}");
+        }
+    }
 }

@@ -1,0 +1,92 @@
+//! 核查项登记 — the one list of checks, and the offline runs over it.
+//!
+//! Adding a check: write `checks/<id>.rs`, then add one line to [`FILING_CHECKS`] or
+//! [`PAGE_CHECKS`]. A test below makes sure every listed check reports under its own id.
+
+use beian_domain::{Filing, Finding};
+use beian_page::PageAnalysis;
+use chrono::NaiveDate;
+
+use crate::checks::*;
+use crate::{FilingCheck, FilingContext, PageCheck, PageContext, PageSubject, Settings};
+
+/// Checks judged on the filed data alone, in report order.
+pub const FILING_CHECKS: &[&dyn FilingCheck] = &[
+    &entity_name_invalid::NameInvalid,
+    &entity_certificate_type_mismatch::CertificateTypeMismatch,
+    &entity_certificate_invalid::CertificateInvalid,
+    &entity_filing_number_invalid::FilingNumberInvalid,
+    &entity_principal_id_expired::PrincipalIdExpired,
+    &entity_principal_id_invalid::PrincipalIdInvalid,
+    &entity_contact_invalid::ContactInvalid,
+    &entity_emergency_phone::EmergencyPhone,
+    &entity_personal_site_limit::PersonalSiteLimit,
+    &site_name_violation::NameViolation,
+    &site_filing_number_invalid::SiteFilingNumberInvalid,
+    &site_domain_count::DomainCount,
+    &site_pre_approval::PreApproval,
+    &site_interactive_feature::InteractiveFeature,
+    &site_content_description::ContentDescription,
+];
+
+/// Checks judged on a homepage, in report order.
+pub const PAGE_CHECKS: &[&dyn PageCheck] = &[
+    &site_title_mismatch::TitleMismatch,
+    &site_footer_number::FooterNumber,
+    &site_footer_link::FooterLink,
+    &site_police_number::PoliceNumber,
+    &site_pre_approval::PreApproval,
+    &site_content_mismatch::ContentMismatch,
+    &site_content_violation::ContentViolation,
+    &site_interactive_feature::InteractiveFeature,
+];
+
+/// `beian lint`: every filing check on one filing, judged on `today`.
+pub fn lint(filing: &Filing, today: NaiveDate, settings: &Settings) -> Vec<Finding> {
+    let ctx = FilingContext {
+        filing,
+        today,
+        settings,
+    };
+    FILING_CHECKS
+        .iter()
+        .flat_map(|check| check.run(&ctx))
+        .collect()
+}
+
+/// `beian inspect`: every page check on one analysed page, against a filing's website
+/// when one is given.
+pub fn inspect(
+    page: &PageAnalysis,
+    subject: Option<PageSubject<'_>>,
+    settings: &Settings,
+    source: &str,
+    observed_at: &str,
+) -> Vec<Finding> {
+    let ctx = PageContext {
+        page,
+        subject,
+        settings,
+        source,
+        observed_at,
+    };
+    PAGE_CHECKS
+        .iter()
+        .flat_map(|check| check.run(&ctx))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn no_check_is_registered_twice() {
+        let filing: HashSet<_> = FILING_CHECKS.iter().map(|c| c.id()).collect();
+        assert_eq!(filing.len(), FILING_CHECKS.len());
+        let page: HashSet<_> = PAGE_CHECKS.iter().map(|c| c.id()).collect();
+        assert_eq!(page.len(), PAGE_CHECKS.len());
+    }
+}

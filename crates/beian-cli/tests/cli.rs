@@ -1,0 +1,364 @@
+//! The `beian` binary end to end: exit codes, the documented JSON, and clear errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn beian(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_beian"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run beian")
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+fn statuses_of<'a>(report: &'a serde_json::Value, check: &str) -> Vec<&'a str> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["check"] == check)
+        .map(|f| f["status"].as_str().expect("status"))
+        .collect()
+}
+
+fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("beian-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("write temp file");
+    path
+}
+
+#[test]
+fn a_clean_filing_exits_zero() {
+    let output = beian(&[
+        "lint",
+        "examples/company.jsonc",
+        "--date",
+        "2026-11-29",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let report = json(&output);
+    assert!(report["findings"].as_array().is_some_and(|f| !f.is_empty()));
+    assert!(
+        statuses_of(&report, "entity.principal_id_expired")
+            .iter()
+            .all(|s| *s == "pass")
+    );
+}
+
+#[test]
+fn the_rectification_example_fails_the_expected_checks() {
+    let output = beian(&[
+        "lint",
+        "examples/personal-rectification.jsonc",
+        "--date",
+        "2026-11-29",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = json(&output);
+    for check in [
+        "entity.filing_number_invalid",
+        "entity.principal_id_expired",
+        "entity.emergency_phone",
+        "site.name_violation",
+        "site.content_description",
+    ] {
+        assert!(
+            statuses_of(&report, check).contains(&"fail"),
+            "{check} should fail"
+        );
+    }
+    assert!(statuses_of(&report, "site.domain_count").contains(&"warn"));
+    let finding = &report["findings"][0];
+    for field in [
+        "check", "status", "title", "target", "field", "message", "reason", "remedy", "actions",
+        "evidence",
+    ] {
+        assert!(
+            finding.get(field).is_some(),
+            "finding lacks {field}: {finding}"
+        );
+    }
+}
+
+#[test]
+fn no_personal_number_is_printed_unmasked() {
+    for format in ["text", "json"] {
+        let output = beian(&[
+            "lint",
+            "examples/personal-rectification.jsonc",
+            "--format",
+            format,
+        ]);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        for secret in ["510107199211080022", "13800138000", "138-0013-8000"] {
+            assert!(!stdout.contains(secret), "{format} output shows {secret}");
+        }
+    }
+}
+
+#[test]
+fn inspect_reports_the_documented_json() {
+    let output = beian(&[
+        "inspect",
+        "examples/company-homepage.html",
+        "--filing",
+        "examples/company.jsonc",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let page = json(&output);
+    assert_eq!(page["title"], "云帆数据 - 企业数据分析服务");
+    assert_eq!(page["charset"], "UTF-8");
+    assert_eq!(
+        page["icp_numbers"],
+        serde_json::json!(["京ICP备2024012345号-1"])
+    );
+    assert_eq!(
+        page["police_numbers"],
+        serde_json::json!(["京公网安备11010802012345号"])
+    );
+    assert_eq!(page["licence_numbers"], serde_json::json!([]));
+    assert_eq!(page["miit_link"], "ok");
+    assert!(
+        page["findings"]
+            .as_array()
+            .is_some_and(|f| f.iter().all(|f| f["status"] != "fail"))
+    );
+}
+
+#[test]
+fn inspect_decodes_gbk_and_finds_the_faults() {
+    let output = beian(&[
+        "inspect",
+        "examples/personal-homepage-gbk.html",
+        "--filing",
+        "examples/personal-rectification.jsonc",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let page = json(&output);
+    assert_eq!(page["charset"], "GBK");
+    assert_eq!(page["title"], "小红的旅行笔记");
+    assert_eq!(page["miit_link"], "legacy_host");
+    // The number in the HTML comment is not shown to visitors and must not be reported.
+    assert_eq!(
+        page["icp_numbers"],
+        serde_json::json!(["蜀ICP备2021003158号-2"])
+    );
+    for check in [
+        "site.title_mismatch",
+        "site.footer_number",
+        "site.footer_link",
+        "site.content_mismatch",
+    ] {
+        assert_eq!(statuses_of(&page, check), ["fail"], "{check}");
+    }
+}
+
+#[test]
+fn inspect_without_a_filing_judges_what_it_can() {
+    let page = temp_file(
+        "bare.html",
+        "<title>示例</title><p>京ICP备2024012345号</p>".as_bytes(),
+    );
+    let output = beian(&[
+        "inspect",
+        page.to_str().expect("utf-8 path"),
+        "--format",
+        "json",
+    ]);
+    let report = json(&output);
+    assert_eq!(
+        report["icp_numbers"],
+        serde_json::json!(["京ICP备2024012345号"])
+    );
+    assert_eq!(report["miit_link"], "missing");
+    assert!(statuses_of(&report, "site.title_mismatch").is_empty());
+    assert_eq!(statuses_of(&report, "site.footer_link"), ["fail"]);
+}
+
+#[test]
+fn bad_filings_are_refused_with_path_line_and_reason() {
+    let text = std::fs::read_to_string(root().join("examples/company.jsonc")).expect("example");
+    let cases = [
+        (
+            text.replace("\"company\"", "\"firm\""),
+            "entity.kind",
+            "firm",
+        ),
+        (
+            text.replace("\"203.0.113.10\"", "\"203.0.113\""),
+            "websites[0].ips[0]",
+            "line",
+        ),
+        (
+            text.replace("\"2035-06-30\"", "\"2035-13-01\""),
+            "entity.principal.id_valid_until",
+            "2035-13-01",
+        ),
+        (
+            text.replace("\"email\": \"liming", "\"e_mail\": \"liming"),
+            "e_mail",
+            "unknown field",
+        ),
+        ("{\"entity\": ".to_owned(), "line 1", "EOF"),
+    ];
+    for (i, (contents, path, detail)) in cases.into_iter().enumerate() {
+        let file = temp_file(&format!("bad-{i}.json"), contents.as_bytes());
+        let output = beian(&["lint", file.to_str().expect("utf-8 path")]);
+        assert_eq!(output.status.code(), Some(2), "case {i}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(path) && stderr.contains(detail),
+            "case {i}: {stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("bad-{i}.json")),
+            "names the file: {stderr}"
+        );
+        assert!(
+            output.stdout.is_empty(),
+            "nothing on stdout for refused input"
+        );
+    }
+}
+
+#[test]
+fn missing_files_and_bad_usage_exit_two() {
+    let output = beian(&["lint", "no/such/filing.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no/such/filing.json"));
+    assert_eq!(beian(&["inspect"]).status.code(), Some(2));
+    assert_eq!(
+        beian(&["validate", "passport", "E1"]).status.code(),
+        Some(2)
+    );
+    let output = beian(&[
+        "inspect",
+        "examples/company-homepage.html",
+        "--filing",
+        "examples/company.jsonc",
+        "--website",
+        "3",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--website 3"));
+}
+
+#[test]
+fn validate_normalises_and_explains() {
+    let cases = [
+        (
+            vec!["validate", "icp", "粤ICP备 17087427号 - 1"],
+            Some(0),
+            "粤ICP备17087427号-1",
+        ),
+        (
+            vec!["validate", "icp", "川ICP备2021003158号"],
+            Some(1),
+            "蜀",
+        ),
+        (
+            vec!["validate", "police", "沪公网安备 31011502009028号"],
+            Some(0),
+            "沪公网安备31011502009028号",
+        ),
+        (
+            vec!["validate", "licence", "京ICP证030173号"],
+            Some(0),
+            "京ICP证030173号",
+        ),
+        (
+            vec!["validate", "credit-code", "91110108MA01XY7K9D"],
+            Some(0),
+            "北京",
+        ),
+        (
+            vec!["validate", "id-card", "11010519491231002X"],
+            Some(0),
+            "1101**********002X",
+        ),
+        (
+            vec!["validate", "id-card", "110105194912310021"],
+            Some(1),
+            "校验",
+        ),
+        (
+            vec!["validate", "phone", "+86 138 0013 8000"],
+            Some(0),
+            "138****8000",
+        ),
+        (vec!["validate", "domain", "WWW.例子.中国"], Some(0), "xn--"),
+    ];
+    for (args, code, expected) in cases {
+        let output = beian(&args);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), code, "{args:?}: {stdout}");
+        assert!(stdout.contains(expected), "{args:?}: {stdout}");
+    }
+    let output = beian(&[
+        "validate",
+        "id-card",
+        "11010519491231002X",
+        "--format",
+        "json",
+    ]);
+    let value = json(&output);
+    assert_eq!(value["valid"], true);
+    assert!(
+        !output
+            .stdout
+            .windows(18)
+            .any(|w| w == b"11010519491231002X")
+    );
+}
+
+#[test]
+fn checks_lists_the_whole_catalogue() {
+    let output = beian(&["checks", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let checks = json(&output);
+    let ids: Vec<&str> = checks["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id"))
+        .collect();
+    assert!(ids.contains(&"entity.business_status") && ids.contains(&"site.content_violation"));
+    assert!(ids.len() >= 14);
+    let text = beian(&["checks"]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("网站标题与备案网站名称不一致"));
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Every test of the project: formatting, lints, unit, property and integration tests,
+# doc tests, and a short fuzzing run of each fuzz target. Installs what the tests need on
+# a fresh machine (cargo-fuzz, from crates.io).
+#
+#   FUZZ_SECONDS=0 ./scripts/test.sh     # skip fuzzing (e.g. while iterating)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fuzz_seconds=${FUZZ_SECONDS:-20}
+
+echo "== formatting and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== tests"
+cargo test --workspace --locked
+
+if [ "$fuzz_seconds" -gt 0 ]; then
+  echo "== fuzzing, ${fuzz_seconds}s per target"
+  if ! command -v cargo-fuzz >/dev/null 2>&1; then
+    cargo install cargo-fuzz --locked
+  fi
+  # cargo-fuzz passes -Z flags to rustc; RUSTC_BOOTSTRAP lets the stable toolchain take them.
+  export RUSTC_BOOTSTRAP=1
+  for target in extract_numbers analyze_page filing_json; do
+    corpus=$(mktemp -d)
+    (cd fuzz && cargo fuzz run "$target" "$corpus" "corpus-seed/$target" -- \
+      -max_total_time="$fuzz_seconds" -print_final_stats=1 2>&1 | tail -n 3)
+    rm -rf "$corpus"
+  done
+  echo "fuzzing: 3 passed, 0 failed"
+fi
