@@ -55,30 +55,27 @@ pub fn judge(entity: &Entity, number: &str) -> (Status, String) {
         );
     }
     let filed_in = parsed.province();
-    if entity.certificate_type == CertificateType::CreditCode {
-        if let Some(registered_in) = CreditCode::parse(&entity.certificate_number)
-            .ok()
-            .and_then(|code| code.province())
-        {
-            if registered_in != filed_in {
-                return (
-                    Status::Fail,
-                    format!(
-                        "主体备案号属于{filed_in}管局，但统一社会信用代码显示主体登记在{registered_in}，应在登记地管局备案"
-                    ),
-                );
-            }
-        }
+    let registered_in = (entity.certificate_type == CertificateType::CreditCode)
+        .then(|| CreditCode::parse(&entity.certificate_number).ok())
+        .flatten()
+        .and_then(|code| code.province());
+    if let Some(registered_in) = registered_in
+        && registered_in != filed_in
+    {
+        return (
+            Status::Fail,
+            format!(
+                "主体备案号属于{filed_in}管局，但统一社会信用代码显示主体登记在{registered_in}，应在登记地管局备案"
+            ),
+        );
     }
-    if let Some(address_in) = entity.address.as_deref().and_then(province_of_address) {
-        if address_in != filed_in {
-            return (
-                Status::Warn,
-                format!(
-                    "主体备案号属于{filed_in}管局，但证件地址在{address_in}，请确认备案地是否正确"
-                ),
-            );
-        }
+    if let Some(address_in) = entity.address.as_deref().and_then(province_of_address)
+        && address_in != filed_in
+    {
+        return (
+            Status::Warn,
+            format!("主体备案号属于{filed_in}管局，但证件地址在{address_in}，请确认备案地是否正确"),
+        );
     }
     (
         Status::Pass,

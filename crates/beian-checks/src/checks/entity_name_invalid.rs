@@ -102,7 +102,8 @@ mod tests {
     #[test]
     fn names_must_be_real_names() {
         use EntityKind as K;
-        let cases: [(K, &str, &str, &[&str], bool, &str); 9] = [
+        type Case<'a> = (K, &'a str, &'a str, &'a [&'a str], bool, &'a str);
+        let cases: [Case<'_>; 9] = [
             (
                 K::Company,
                 "北京云帆数据科技有限公司",

@@ -58,13 +58,13 @@ pub fn judge(
             format!("“{parsed}”缺少“-序号”，这是主体备案号而不是网站备案号"),
         );
     }
-    if let Some(entity_number) = entity_number {
-        if !parsed.belongs_to(entity_number) {
-            return (
-                Status::Fail,
-                format!("网站备案号 {parsed} 不属于本主体的备案号 {entity_number}"),
-            );
-        }
+    if let Some(entity_number) = entity_number
+        && !parsed.belongs_to(entity_number)
+    {
+        return (
+            Status::Fail,
+            format!("网站备案号 {parsed} 不属于本主体的备案号 {entity_number}"),
+        );
     }
     if earlier_sites.contains(&parsed) {
         return (
