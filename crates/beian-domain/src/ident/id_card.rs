@@ -60,7 +60,7 @@ pub enum ResidentIdError {
     /// Nothing was given.
     #[error("身份证号码为空")]
     Empty,
-    /// A 15-digit first-generation number.
+    /// A 15-digit first-generation number (kept masked: it is personal data).
     #[error("「{0}」是停用的15位旧号码（第一代身份证，2013年起停止使用），请填写18位号码")]
     FirstGeneration(String),
     /// Not 18 characters.
@@ -103,7 +103,7 @@ impl ResidentIdNumber {
         }
         let chars: Vec<char> = number.chars().collect();
         if chars.len() == 15 && chars.iter().all(char::is_ascii_digit) {
-            return Err(ResidentIdError::FirstGeneration(shown(&number)));
+            return Err(ResidentIdError::FirstGeneration(crate::pii::mask_id_number(&number)));
         }
         if chars.len() != 18 {
             return Err(ResidentIdError::WrongLength(chars.len()));

@@ -235,15 +235,15 @@ impl MobileNumber {
         }
         if let Some(found) = digits.chars().find(|c| !c.is_ascii_digit()) {
             return Err(MobileError::InvalidCharacter {
-                value: shown(input),
+                value: masked(input),
                 found,
             });
         }
         if !digits.starts_with('1') {
-            return Err(MobileError::NotMobile(shown(input)));
+            return Err(MobileError::NotMobile(masked(input)));
         }
         if digits.len() == 13 && (digits.starts_with("14") || digits.starts_with("10")) {
-            return Err(MobileError::IotNumber(digits));
+            return Err(MobileError::IotNumber(crate::pii::mask_phone(&digits)));
         }
         if digits.len() != 11 {
             return Err(MobileError::WrongLength(digits.len()));
@@ -358,7 +358,7 @@ impl Landline {
         }
         let mut international = false;
         if is_service_number(&text) {
-            return Err(LandlineError::ServiceNumber(shown(input)));
+            return Err(LandlineError::ServiceNumber(masked(input)));
         }
         // No area code starts with 86, so a leading 86 is always the country code.
         for prefix in ["(+86)", "+86", "0086", "86"] {
@@ -380,7 +380,7 @@ impl Landline {
         let (area, local, extension) = split_landline(&text, input)?;
         let expected = area_rule(&area)?;
         if local.is_empty() || local.bytes().any(|b| !b.is_ascii_digit()) {
-            return Err(LandlineError::NotALandline(shown(input)));
+            return Err(LandlineError::NotALandline(masked(input)));
         }
         let length_ok = match expected {
             "8" => local.len() == 8,
@@ -389,13 +389,13 @@ impl Landline {
         if !length_ok {
             return Err(LandlineError::WrongLocalLength {
                 count: local.len(),
-                local: shown(&local),
+                local: masked(&local),
                 area,
                 expected,
             });
         }
         if local.starts_with('0') {
-            return Err(LandlineError::BadLocalStart(local));
+            return Err(LandlineError::BadLocalStart(masked(&local)));
         }
         if let Some(ext) = &extension
             && (ext.is_empty() || ext.len() > 6 || ext.bytes().any(|b| !b.is_ascii_digit()))
@@ -454,7 +454,7 @@ fn split_landline(
     text: &str,
     input: &str,
 ) -> Result<(String, String, Option<String>), LandlineError> {
-    let not_landline = || LandlineError::NotALandline(shown(input));
+    let not_landline = || LandlineError::NotALandline(masked(input));
     if let Some(rest) = text.strip_prefix('(') {
         let (area, rest) = rest.split_once(')').ok_or_else(not_landline)?;
         let rest = rest.strip_prefix('-').unwrap_or(rest);
@@ -472,7 +472,7 @@ fn split_landline(
         return Err(not_landline());
     }
     if !first.starts_with('0') {
-        return Err(LandlineError::MissingAreaCode(shown(input)));
+        return Err(LandlineError::MissingAreaCode(masked(input)));
     }
     match parts.as_slice() {
         // 0755-12345678 or 0755-12345678-123
@@ -489,7 +489,7 @@ fn split_landline(
                 4
             };
             if joined.len() <= area_len {
-                return Err(LandlineError::MissingAreaCode(shown(input)));
+                return Err(LandlineError::MissingAreaCode(masked(input)));
             }
             let (area, local) = joined.split_at(area_len);
             Ok((
@@ -815,4 +815,10 @@ mod tests {
         assert!(!p("0755-12345678").same_line(&p("0755-12345679")));
         assert!(!p("13800138000").same_line(&p("0755-12345678")));
     }
+}
+
+/// A phone number as shown in an error message: cut to a readable length and masked,
+/// because a phone number is personal data even when it is malformed.
+fn masked(s: &str) -> String {
+    crate::pii::mask_phone(&shown(s))
 }
