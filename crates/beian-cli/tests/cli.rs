@@ -362,3 +362,21 @@ fn checks_lists_the_whole_catalogue() {
     let text = beian(&["checks"]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("网站标题与备案网站名称不一致"));
 }
+
+#[test]
+fn invalid_personal_numbers_are_masked_in_errors_too() {
+    for (kind, value) in [
+        ("id-card", "110105491231002"),
+        ("id-card", "110105194912310021"),
+        ("phone", "1440123456789"),
+        ("phone", "12345678901"),
+        ("phone", "0755-0123456"),
+    ] {
+        for format in ["text", "json"] {
+            let output = beian(&["validate", kind, value, "--format", format]);
+            assert_eq!(output.status.code(), Some(1), "{kind} {value}");
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(!stdout.contains(value), "{format} output shows {value}: {stdout}");
+        }
+    }
+}
