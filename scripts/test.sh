@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Every test of the project: formatting, lints, unit, property and integration tests,
 # doc tests, and a short fuzzing run of each fuzz target. Installs what the tests need on
-# a fresh machine (cargo-fuzz, from crates.io).
+# a fresh machine (dnsmasq from Debian, cargo-fuzz from crates.io).
 #
 #   FUZZ_SECONDS=0 ./scripts/test.sh     # skip fuzzing (e.g. while iterating)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 fuzz_seconds=${FUZZ_SECONDS:-20}
+
+echo "== test dependencies"
+# dnsmasq serves the DNS zones of beian-probe's integration tests on loopback.
+command -v dnsmasq >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dnsmasq-base)
 
 echo "== formatting and lints"
 cargo fmt --all -- --check
@@ -23,11 +27,11 @@ if [ "$fuzz_seconds" -gt 0 ]; then
   fi
   # cargo-fuzz passes -Z flags to rustc; RUSTC_BOOTSTRAP lets the stable toolchain take them.
   export RUSTC_BOOTSTRAP=1
-  for target in extract_numbers analyze_page filing_json; do
+  for target in extract_numbers analyze_page filing_json registration; do
     corpus=$(mktemp -d)
     (cd fuzz && cargo fuzz run "$target" "$corpus" "corpus-seed/$target" -- \
       -max_total_time="$fuzz_seconds" -print_final_stats=1 2>&1 | tail -n 3)
     rm -rf "$corpus"
   done
-  echo "fuzzing: 3 passed, 0 failed"
+  echo "fuzzing: 4 passed, 0 failed"
 fi

@@ -126,3 +126,42 @@ pub fn entity_province(entity: &beian_domain::Entity) -> Option<beian_domain::Pr
                 .and_then(|c| c.province())
         })
 }
+
+/// A check judged on what the live probes saw for one website.
+pub trait LiveCheck: Sync {
+    /// The catalogue id this check reports under.
+    fn id(&self) -> CheckId;
+    /// Judges the evidence. May return nothing when the needed configuration is absent
+    /// (for example the provider's network for `site.not_served_by_provider`).
+    fn run(&self, ctx: &LiveContext<'_>) -> Vec<Finding>;
+}
+
+/// What a live check sees: the website and the DNS and HTTP evidence gathered for it.
+#[derive(Debug, Clone, Copy)]
+pub struct LiveContext<'a> {
+    /// The filing.
+    pub filing: &'a Filing,
+    /// Which website.
+    pub index: usize,
+    /// One entry per filed domain that could be looked up.
+    pub dns: &'a [crate::live::DomainDns],
+    /// The homepage fetches made (https and http of the first domain).
+    pub fetches: &'a [crate::live::FetchEvidence],
+    /// The provider's own network, possibly empty.
+    pub provider: &'a crate::live::ProviderNetwork,
+}
+
+impl<'a> LiveContext<'a> {
+    /// The website judged.
+    pub fn website(&self) -> Option<&'a Website> {
+        self.filing.websites.get(self.index)
+    }
+
+    /// Its target label.
+    pub fn target(&self) -> Target {
+        match self.website() {
+            Some(website) => website_target(self.index, website),
+            None => Target::Page,
+        }
+    }
+}

@@ -12,10 +12,14 @@
 mod check;
 pub mod checks;
 pub mod lexicons;
+pub mod live;
 pub mod registry;
 mod settings;
 pub mod text;
 
-pub use check::{FilingCheck, FilingContext, PageCheck, PageContext, PageSubject, entity_province};
-pub use registry::{inspect, lint};
+pub use check::{
+    FilingCheck, FilingContext, LiveCheck, LiveContext, PageCheck, PageContext, PageSubject,
+    entity_province,
+};
+pub use registry::{inspect, judge_live, lint};
 pub use settings::Settings;

@@ -8,7 +8,10 @@ use beian_page::PageAnalysis;
 use chrono::NaiveDate;
 
 use crate::checks::*;
-use crate::{FilingCheck, FilingContext, PageCheck, PageContext, PageSubject, Settings};
+use crate::{
+    FilingCheck, FilingContext, LiveCheck, LiveContext, PageCheck, PageContext, PageSubject,
+    Settings,
+};
 
 /// Checks judged on the filed data alone, in report order.
 pub const FILING_CHECKS: &[&dyn FilingCheck] = &[
@@ -40,6 +43,21 @@ pub const PAGE_CHECKS: &[&dyn PageCheck] = &[
     &site_content_violation::ContentViolation,
     &site_interactive_feature::InteractiveFeature,
 ];
+
+/// Checks judged on live DNS and HTTP evidence, in report order.
+pub const LIVE_CHECKS: &[&dyn LiveCheck] = &[
+    &site_ip_mismatch::IpMismatch,
+    &site_not_served_by_provider::NotServedByProvider,
+    &site_unreachable::Unreachable,
+];
+
+/// Every live check on one website's evidence.
+pub fn judge_live(ctx: &LiveContext<'_>) -> Vec<Finding> {
+    LIVE_CHECKS
+        .iter()
+        .flat_map(|check| check.run(ctx))
+        .collect()
+}
 
 /// `beian lint`: every filing check on one filing, judged on `today`.
 pub fn lint(filing: &Filing, today: NaiveDate, settings: &Settings) -> Vec<Finding> {
@@ -88,5 +106,7 @@ mod tests {
         assert_eq!(filing.len(), FILING_CHECKS.len());
         let page: HashSet<_> = PAGE_CHECKS.iter().map(|c| c.id()).collect();
         assert_eq!(page.len(), PAGE_CHECKS.len());
+        let live: HashSet<_> = LIVE_CHECKS.iter().map(|c| c.id()).collect();
+        assert_eq!(live.len(), LIVE_CHECKS.len());
     }
 }

@@ -1,8 +1,10 @@
 //! One module per subcommand, and what they share: reading a filing, today's date.
 
+pub mod check;
 pub mod checks;
 pub mod inspect;
 pub mod lint;
+pub mod registration;
 pub mod validate;
 
 use std::path::Path;

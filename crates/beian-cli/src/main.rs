@@ -31,6 +31,10 @@ enum Command {
     Inspect(commands::inspect::Args),
     /// 检查一份备案数据（JSON）中不需要联网即可判断的全部规则
     Lint(commands::lint::Args),
+    /// 联网核查一份备案：解析域名、访问首页，并运行可执行的全部核查项
+    Check(commands::check::Args),
+    /// 域名注册信息（WHOIS / RDAP）：离线解析保存下来的回复
+    Registration(commands::registration::Args),
 }
 
 /// What a command concluded, mapped to the process exit code.
@@ -48,6 +52,8 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(&args),
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Lint(args) => commands::lint::run(&args),
+        Command::Check(args) => commands::check::run(&args),
+        Command::Registration(args) => commands::registration::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -376,7 +376,184 @@ fn invalid_personal_numbers_are_masked_in_errors_too() {
             let output = beian(&["validate", kind, value, "--format", format]);
             assert_eq!(output.status.code(), Some(1), "{kind} {value}");
             let stdout = String::from_utf8_lossy(&output.stdout);
-            assert!(!stdout.contains(value), "{format} output shows {value}: {stdout}");
+            assert!(
+                !stdout.contains(value),
+                "{format} output shows {value}: {stdout}"
+            );
         }
     }
+}
+
+const REGISTRATION_FIXTURES: &str = "crates/beian-registration/tests/fixtures";
+
+fn registration_fixture(name: &str) -> String {
+    format!("{REGISTRATION_FIXTURES}/{name}")
+}
+
+#[test]
+fn registration_parse_reads_a_cnnic_whois_reply() {
+    let file = registration_fixture("cn_025bbs.cn.txt");
+    let output = beian(&[
+        "registration",
+        "parse",
+        "--whois",
+        &file,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let reply = json(&output);
+    assert_eq!(reply["outcome"], "found");
+    assert_eq!(reply["source"], "whois");
+    assert_eq!(reply["domain"], "025bbs.cn");
+    assert_eq!(reply["registrar"], "阿里云计算有限公司（万网）");
+    assert_eq!(reply["registrant"], "南京越之彬网络科技有限公司");
+    assert_eq!(reply["created"], "2018-03-13T21:45:16+08:00");
+    assert_eq!(reply["expires"], "2021-03-13T21:45:16+08:00");
+    assert_eq!(reply["updated"], serde_json::Value::Null);
+    assert_eq!(reply["status"], serde_json::json!(["ok"]));
+    assert_eq!(
+        reply["name_servers"],
+        serde_json::json!(["dns27.hichina.com", "dns28.hichina.com"])
+    );
+    assert_eq!(reply["on_hold"], false);
+    assert!(reply["days_until_expiry"].as_i64().is_some_and(|d| d < 0));
+}
+
+#[test]
+fn registration_parse_reads_an_rdap_reply() {
+    let file = registration_fixture("google.com_verisign_flipbit.json");
+    let output = beian(&["registration", "parse", "--rdap", &file, "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let reply = json(&output);
+    assert_eq!(reply["outcome"], "found");
+    assert_eq!(reply["source"], "rdap");
+    assert_eq!(reply["domain"], "google.com");
+    assert_eq!(reply["registrar"], "MarkMonitor Inc. (IANA 292)");
+    assert_eq!(reply["registrant"], serde_json::Value::Null);
+    assert_eq!(reply["created"], "1997-09-15T04:00:00Z");
+    assert_eq!(reply["expires"], "2028-09-14T04:00:00Z");
+    assert_eq!(reply["updated"], "2019-09-09T15:39:04Z");
+    assert_eq!(reply["status"].as_array().map(Vec::len), Some(6));
+}
+
+#[test]
+fn registration_parse_reports_reserved_and_unregistered_names() {
+    let file = registration_fixture("cn_reserved.txt");
+    let output = beian(&[
+        "registration",
+        "parse",
+        "--whois",
+        &file,
+        "--domain",
+        "Example.CN",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let reply = json(&output);
+    assert_eq!(reply["outcome"], "reserved");
+    assert_eq!(reply["domain"], "example.cn");
+    assert_eq!(reply["expires"], serde_json::Value::Null);
+    assert_eq!(reply["status"], serde_json::json!([]));
+
+    let not_found = temp_file("not-found.txt", b"no matching record.\r\n");
+    let output = beian(&[
+        "registration",
+        "parse",
+        "--whois",
+        not_found.to_str().expect("utf-8 path"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(json(&output)["outcome"], "not_found");
+
+    let rdap_404 = temp_file(
+        "rdap-404.json",
+        br#"{"errorCode": 404, "title": "Not Found"}"#,
+    );
+    let output = beian(&[
+        "registration",
+        "parse",
+        "--rdap",
+        rdap_404.to_str().expect("utf-8 path"),
+        "--domain",
+        "nothing.cn",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let reply = json(&output);
+    assert_eq!(reply["outcome"], "not_found");
+    assert_eq!(reply["domain"], "nothing.cn");
+}
+
+#[test]
+fn registration_parse_prints_chinese_text() {
+    let file = registration_fixture("com_google.com_verisign.txt");
+    let output = beian(&["registration", "parse", "--whois", &file]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "域名：google.com",
+        "注册商：MarkMonitor Inc.",
+        "持有人：（无）",
+        "注册时间：1997-09-15 04:00:00",
+        "到期时间：2020-09-14 04:00:00",
+        "状态：clientDeleteProhibited、",
+        "注册商查询地址：whois.markmonitor.com",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn registration_parse_refuses_bad_input_with_exit_two() {
+    let output = beian(&["registration", "parse", "--whois", "no/such/reply.txt"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no/such/reply.txt"));
+
+    let junk = temp_file("junk.txt", b"hello\nthis is not a whois reply\n");
+    let junk = junk.to_str().expect("utf-8 path");
+    let output = beian(&["registration", "parse", "--whois", junk]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("junk.txt") && stderr.contains("WHOIS"),
+        "{stderr}"
+    );
+
+    let bad_json = temp_file("bad.json", b"{\n  \"ldhName\": \"a.cn\",\n  oops\n}\n");
+    let output = beian(&[
+        "registration",
+        "parse",
+        "--rdap",
+        bad_json.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("bad.json") && stderr.contains("第 3 行"),
+        "{stderr}"
+    );
+
+    let file = registration_fixture("cn_025bbs.cn.txt");
+    assert_eq!(
+        beian(&["registration", "parse"]).status.code(),
+        Some(2),
+        "a reply file is required"
+    );
+    assert_eq!(
+        beian(&["registration", "parse", "--whois", &file, "--rdap", &file])
+            .status
+            .code(),
+        Some(2),
+        "only one of --whois and --rdap"
+    );
 }

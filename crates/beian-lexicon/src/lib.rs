@@ -9,6 +9,7 @@
 //! back to original offsets), [`scanner`] (the automaton and its hits).
 
 pub mod lexicon;
+mod matcher;
 pub mod normalize;
 pub mod scanner;
 mod t2s;

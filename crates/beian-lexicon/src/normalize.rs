@@ -238,7 +238,7 @@ pub fn normalize_word(word: &str) -> String {
 
 /// Zero-width and invisible formatting characters that are removed outright.
 #[inline]
-fn is_zero_width(c: char) -> bool {
+pub(crate) fn is_zero_width(c: char) -> bool {
     matches!(
         c,
         '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
@@ -246,12 +246,12 @@ fn is_zero_width(c: char) -> bool {
 }
 
 /// ASCII byte classes for the hot loop.
-const PLAIN: u8 = 0;
-const ALNUM: u8 = 1;
-const UPPER: u8 = 2;
-const SPACE: u8 = 3;
+pub(crate) const PLAIN: u8 = 0;
+pub(crate) const ALNUM: u8 = 1;
+pub(crate) const UPPER: u8 = 2;
+pub(crate) const SPACE: u8 = 3;
 
-const ASCII_CLASS: [u8; 128] = {
+pub(crate) const ASCII_CLASS: [u8; 128] = {
     let mut table = [PLAIN; 128];
     let mut b = 0;
     while b < 128 {
@@ -439,7 +439,7 @@ impl Folder<'_, '_> {
 /// "yes", not whitespace, not zero-width, not a traditional character of the table. One bit
 /// per code point (8 KB), computed on first use; it is what lets ideographs and 。、“” pass
 /// the hot loop with one decode and one bit test.
-static UNCHANGED: LazyLock<Box<[u64; 1024]>> = LazyLock::new(|| {
+pub(crate) static UNCHANGED: LazyLock<Box<[u64; 1024]>> = LazyLock::new(|| {
     let t2s = t2s::table();
     let mut bits = Box::new([0u64; 1024]);
     for cp in 0x80..0x10000u32 {
@@ -631,6 +631,8 @@ fn fold(text: &str, out: &mut String, map: &mut OffsetMap) -> bool {
 pub struct ScanBuffer {
     text: String,
     map: OffsetMap,
+    /// The fused scanner's window of normalised characters (see `matcher`).
+    pub(crate) chars: Vec<crate::matcher::NChar>,
 }
 
 impl ScanBuffer {

@@ -1,8 +1,14 @@
 //! 多模式匹配 — finding every listed word in a text in one pass.
 //!
-//! A [`Scanner`] holds one character-wise double-array Aho-Corasick automaton (daachorse)
-//! over the *normalised* words of its lists. A text is normalised the same way, scanned,
-//! and each match is mapped back to a byte range of the original text.
+//! A [`Scanner`] holds the *normalised* words of its lists, compiled for its match mode. A
+//! text is normalised the same way, scanned, and each match is mapped back to a byte range
+//! of the original text.
+//!
+//! * Leftmost-longest (the default) uses this crate's own trie, walked by a loop that
+//!   normalises the text on the fly, one character at a time, without building the
+//!   normalised string (see `matcher.rs` and `data/README.md` for the layout and why).
+//! * Overlapping uses a character-wise double-array Aho-Corasick automaton (daachorse) over
+//!   the normalised text.
 //!
 //! Match semantics are **leftmost-longest** by default: at each position the longest word
 //! wins and matches do not overlap, so 网上赌场 is one hit rather than 网上赌场 + 赌场, and a
@@ -19,6 +25,7 @@ use std::ops::Range;
 use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
 
 use crate::lexicon::{Entry, Lexicon, LexiconError, Severity, category_under};
+use crate::matcher::{Trie, original_range, whole};
 use crate::normalize::{ScanBuffer, normalize_word};
 
 /// How many characters of context a hit shows on each side.
@@ -36,7 +43,10 @@ pub enum MatchMode {
 
 /// 扫描器 — the compiled word lists.
 pub struct Scanner {
+    /// Overlapping mode: the automaton over the normalised words.
     automaton: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
+    /// Leftmost-longest mode: the trie walked by the fused normalise-and-match loop.
+    trie: Option<Trie>,
     mode: MatchMode,
     /// Entries grouped by normalised word; `patterns[i].entries` indexes into this.
     entries: Vec<Entry>,
@@ -138,8 +148,9 @@ impl ScannerBuilder {
     }
 
     /// Sample texts like the ones the scanner will see (pages of the kind it checks). They
-    /// never change what is found; daachorse lays out the states these samples visit close
-    /// together, which saves cache misses on similar text. Samples are normalised first.
+    /// never change what is found; in [`MatchMode::Overlapping`] daachorse lays out the
+    /// states these samples visit close together, which saves cache misses on similar text
+    /// (the leftmost-longest trie ignores them). Samples are normalised first.
     #[must_use]
     pub fn corpus<I, S>(mut self, samples: I) -> Self
     where
@@ -191,14 +202,19 @@ impl ScannerBuilder {
             });
             words.push((word, id));
         }
-        let automaton = if words.is_empty() {
+        let trie = if words.is_empty() || self.mode != MatchMode::LeftmostLongest {
             None
         } else {
-            let kind = match self.mode {
-                MatchMode::LeftmostLongest => MatchKind::LeftmostLongest,
-                MatchMode::Overlapping => MatchKind::Standard,
-            };
-            let mut builder = CharwiseDoubleArrayAhoCorasickBuilder::new().match_kind(kind);
+            Some(
+                Trie::build(&words)
+                    .ok_or_else(|| LexiconError::Automaton("词条过多".to_owned()))?,
+            )
+        };
+        let automaton = if words.is_empty() || self.mode != MatchMode::Overlapping {
+            None
+        } else {
+            let mut builder =
+                CharwiseDoubleArrayAhoCorasickBuilder::new().match_kind(MatchKind::Standard);
             if !self.corpus.is_empty() {
                 builder = builder.corpus(&self.corpus);
             }
@@ -210,6 +226,7 @@ impl ScannerBuilder {
         };
         Ok(Scanner {
             automaton,
+            trie,
             mode: self.mode,
             entries: grouped,
             patterns,
@@ -292,9 +309,15 @@ impl Scanner {
 
     /// [`Scanner::count`] reusing `buffer`'s memory: for scanning many texts in a row.
     pub fn count_in(&self, buffer: &mut ScanBuffer, text: &str) -> usize {
-        let (norm, map) = buffer.fold(text);
         let mut n = 0;
-        self.walk(norm, |start, end, _| {
+        if let Some(trie) = &self.trie {
+            trie.leftmost_longest(text, &mut buffer.chars, |first, last, _| {
+                n += usize::from(whole(first, last));
+            });
+            return n;
+        }
+        let (norm, map) = buffer.fold(text);
+        self.overlapping(norm, |start, end, _| {
             if !map.splits_a_character(start) && !map.splits_a_character(end) {
                 n += 1;
             }
@@ -308,7 +331,8 @@ impl Scanner {
     }
 
     /// Calls `f` for every match, in the order [`Scanner::scan`] reports them, allocating
-    /// nothing per match. The text is normalised once (not copied when already normal).
+    /// nothing per match. Leftmost-longest scans normalise on the fly, without building the
+    /// normalised text; overlapping scans normalise once (no copy when already normal).
     pub fn for_each_match(&self, text: &str, f: impl FnMut(RawHit)) {
         self.for_each_match_in(&mut ScanBuffer::new(), text, f);
     }
@@ -320,11 +344,24 @@ impl Scanner {
         text: &str,
         mut f: impl FnMut(RawHit),
     ) {
+        if let Some(trie) = &self.trie {
+            trie.leftmost_longest(text, &mut buffer.chars, |first, last, value| {
+                // A match that covers only part of what one original character expanded to
+                // (会社 inside ㍿) is not something the page shows: skip it.
+                if whole(first, last) {
+                    let (start, end) = original_range(first, last);
+                    f(RawHit {
+                        pattern: value as usize,
+                        start,
+                        end,
+                    });
+                }
+            });
+            return;
+        }
         let (norm, map) = buffer.fold(text);
         let mut cursor = map.cursor();
-        self.walk(norm, |start, end, value| {
-            // A match that covers only part of what one original character expanded to
-            // (会社 inside ㍿) is not something the page shows: skip it.
+        self.overlapping(norm, |start, end, value| {
             if map.splits_a_character(start) || map.splits_a_character(end) {
                 return;
             }
@@ -336,22 +373,21 @@ impl Scanner {
         });
     }
 
-    /// Runs the automaton over a normalised text: `f(start, end, pattern)` per match.
+    /// Approximate heap bytes held by the compiled words (trie or automaton, and the
+    /// pattern table; not the entries' strings).
+    pub fn heap_bytes(&self) -> usize {
+        self.trie.as_ref().map_or(0, Trie::heap_bytes)
+            + self.automaton.as_ref().map_or(0, |a| a.heap_bytes())
+            + self.patterns.capacity() * std::mem::size_of::<Pattern>()
+    }
+
+    /// Runs the overlapping automaton over a normalised text: `f(start, end, pattern)` per
+    /// match.
     #[inline]
-    fn walk(&self, norm: &str, mut f: impl FnMut(usize, usize, u32)) {
-        let Some(automaton) = &self.automaton else {
-            return;
-        };
-        match self.mode {
-            MatchMode::LeftmostLongest => {
-                for m in automaton.leftmost_find_iter(norm) {
-                    f(m.start(), m.end(), m.value());
-                }
-            }
-            MatchMode::Overlapping => {
-                for m in automaton.find_overlapping_iter(norm) {
-                    f(m.start(), m.end(), m.value());
-                }
+    fn overlapping(&self, norm: &str, mut f: impl FnMut(usize, usize, u32)) {
+        if let Some(automaton) = &self.automaton {
+            for m in automaton.find_overlapping_iter(norm) {
+                f(m.start(), m.end(), m.value());
             }
         }
     }

@@ -154,3 +154,118 @@ proptest! {
         }
     }
 }
+
+/// Pieces for random dictionaries and texts: hits are frequent, words share prefixes, and
+/// every branch of the fold (width, case, script, spaces, zero-width, expansions) occurs.
+const PIECES: &[&str] = &[
+    "赌", "博", "賭", "网", "上", "场", "中", "国", "a", "b", "A", "Ｂ", "1", "１", " ",
+    "\u{3000}", "\u{200B}", "㍿", "株", "式", "会", "社", "①", "…", ".", "ﬁ", "f", "i", "\n",
+];
+
+fn piece_string(max: usize) -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(PIECES), 0..max).prop_map(|p| p.concat())
+}
+
+fn entry(word: &str) -> beian_lexicon::Entry {
+    beian_lexicon::Entry {
+        word: word.to_owned(),
+        category: "t".to_owned(),
+        scope: beian_lexicon::Scope::National,
+        severity: beian_lexicon::Severity::Warn,
+        source: "test".to_owned(),
+    }
+}
+
+/// Leftmost-longest by brute force over the normalised text, mapped back with the public
+/// offset map, skipping matches inside one character's expansion: what `scan` must return,
+/// as (start, end, normalised word).
+fn reference(words: &[String], text: &str) -> Vec<(usize, usize, String)> {
+    let norm = normalize(text);
+    let s = norm.as_str();
+    let map = norm.map();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < s.len() {
+        let rest = s.get(i..).unwrap_or_default();
+        let longest = words
+            .iter()
+            .filter(|w| !w.is_empty() && rest.starts_with(w.as_str()))
+            .max_by_key(|w| w.len());
+        match longest {
+            Some(w) => {
+                let end = i + w.len();
+                if !map.splits_a_character(i) && !map.splits_a_character(end) {
+                    out.push((map.start(i), map.end(end), w.clone()));
+                }
+                i = end;
+            }
+            None => i += rest.chars().next().map_or(1, char::len_utf8),
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 1500,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn leftmost_longest_agrees_with_brute_force(
+        words in prop::collection::vec(piece_string(5), 1..12),
+        text in prop_oneof![3 => piece_string(40), 1 => ".{0,30}"],
+    ) {
+        let scanner = Scanner::from_entries(words.iter().map(|w| entry(w)), MatchMode::LeftmostLongest)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let normalised: Vec<String> = words.iter().map(|w| normalize_word(w)).collect();
+        let expected = reference(&normalised, &text);
+        let got: Vec<(usize, usize, String)> = scanner
+            .scan(&text)
+            .iter()
+            .map(|h| (h.start, h.end, normalize_word(h.word)))
+            .collect();
+        prop_assert_eq!(&got, &expected);
+        prop_assert_eq!(scanner.count(&text), expected.len());
+    }
+
+    #[test]
+    fn leftmost_longest_agrees_with_daachorse_on_the_bundled_lists(text in text()) {
+        let scanner = LEFTMOST.as_ref().ok_or_else(|| TestCaseError::fail("bundled lists"))?;
+        let automaton = DAACHORSE.as_ref().ok_or_else(|| TestCaseError::fail("daachorse"))?;
+        let norm = normalize(&text);
+        let map = norm.map();
+        let expected: Vec<(usize, usize, usize)> = automaton
+            .leftmost_find_iter(norm.as_str())
+            .filter(|m| !map.splits_a_character(m.start()) && !map.splits_a_character(m.end()))
+            .map(|m| (map.start(m.start()), map.end(m.end()), m.value() as usize))
+            .collect();
+        let mut got = Vec::new();
+        scanner.for_each_match(&text, |raw| got.push((raw.start, raw.end, raw.pattern)));
+        prop_assert_eq!(got, expected);
+    }
+}
+
+/// The previous engine: daachorse, leftmost-longest, over the same patterns in the same
+/// order as the scanner's (the scanner numbers distinct normalised words in sorted order).
+static DAACHORSE: LazyLock<Option<daachorse::CharwiseDoubleArrayAhoCorasick<u32>>> =
+    LazyLock::new(|| {
+        let lists = bundled().ok()?;
+        let mut words: Vec<String> = lists
+            .iter()
+            .flat_map(|l| l.entries().iter().map(|e| normalize_word(&e.word)))
+            .filter(|w| !w.is_empty())
+            .collect();
+        words.sort();
+        words.dedup();
+        let values = words
+            .into_iter()
+            .enumerate()
+            .map(|(i, w)| u32::try_from(i).ok().map(|i| (w, i)))
+            .collect::<Option<Vec<_>>>()?;
+        daachorse::CharwiseDoubleArrayAhoCorasickBuilder::new()
+            .match_kind(daachorse::MatchKind::LeftmostLongest)
+            .build_with_values(values)
+            .ok()
+    });

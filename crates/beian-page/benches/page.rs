@@ -182,7 +182,7 @@ fn main() {
             black_box(extract_all_numbers(black_box(&page.text)));
         });
         println!(
-            "{:>5} stages: decode {t_decode:.3} ms, html (lol_html + text) {t_html:.3} ms, \
+            "{:>5} stages: decode {t_decode:.3} ms, html (tokenizer + text) {t_html:.3} ms, \
              number extraction {t_numbers:.3} ms",
             ""
         );

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use regex::{Captures, Regex};
+use regex::Regex;
 
 use super::icp::IcpFilingNumber;
 use super::licence::IcpLicenceNumber;
@@ -63,8 +63,17 @@ pub struct Extracted {
     pub rejected: Vec<RejectedNumber>,
 }
 
-/// A possible prefix: one Chinese character, but not the 号 that ends a previous number.
-const PREFIX: &str = r"(?:(?P<prefix>[\p{Han}&&[^号]])\s*)?";
+// How the search runs. Every pattern below is the number *without* its optional province
+// character: each starts with a literal anchor (`ICP` in any case and width, `公`, a licence
+// category letter), so the regex engine can skip through the text with a literal prefilter
+// instead of trying every Chinese character as a possible start. The province character is
+// then found by looking back from the anchor: the one character before the white space that
+// precedes it, if that is a Chinese character other than 号 and lies after the previous match
+// of the same pattern. This is exactly what a leading `(?:([\p{Han}&&[^号]])\s*)?` in front
+// of the pattern would match under leftmost-first, non-overlapping iteration: the anchor's
+// letters are neither Chinese nor white space, so no earlier start can exist, and the part
+// after the prefix matches the same with or without it.
+
 /// A digit, half- or full-width.
 const DIGIT: &str = "[0-9０-９]";
 /// A dash as footers write it.
@@ -72,10 +81,10 @@ const DASH: &str = "[-‐‑–－]";
 /// `ICP` in any case and width.
 const ICP: &str = "[IiＩｉ][CcＣｃ][PpＰｐ]";
 
-/// `京ICP备2024000001号-1` and its looser spellings.
+/// `京ICP备2024000001号-1` and its looser spellings, from `ICP` on.
 static ICP_FILING: LazyLock<Regex> = LazyLock::new(|| {
     compile(&format!(
-        r"(?P<entity>{PREFIX}{ICP}\s*备\s*{DIGIT}+(?:\s*号)?)(?P<site>\s*{DASH}\s*(?P<index>{DIGIT}+)(?:\s*号)?)?"
+        r"(?P<entity>{ICP}\s*备\s*{DIGIT}+(?:\s*号)?)(?:\s*{DASH}\s*(?P<index>{DIGIT}+)(?:\s*号)?)?"
     ))
 });
 
@@ -83,27 +92,29 @@ static ICP_FILING: LazyLock<Regex> = LazyLock::new(|| {
 /// else: in `京ICP备12345678号 - 2024` the 2024 is a year, not the 2024th website.
 const MAX_SITE_INDEX_DIGITS: usize = 3;
 
-/// `京ICP证030173号`.
-static ICP_CERTIFICATE: LazyLock<Regex> = LazyLock::new(|| {
-    compile(&format!(
-        r"{PREFIX}(?P<code>{ICP}\s*证\s*{DIGIT}+(?:\s*号)?)"
-    ))
-});
+/// `京ICP证030173号`, from `ICP` on.
+static ICP_CERTIFICATE: LazyLock<Regex> =
+    LazyLock::new(|| compile(&format!(r"{ICP}\s*证\s*{DIGIT}+(?:\s*号)?")));
 
-/// `粤B2-20090059`, `京B1.B2-…`, `粤A2-…`, `浙B-2-4-…`, national `B2-…`.
+/// `粤B2-20090059`, `京B1.B2-…`, `粤A2-…`, `浙B-2-4-…`, national `B2-…`, from the category
+/// on.
 static CATEGORY_LICENCE: LazyLock<Regex> = LazyLock::new(|| {
     let b = "[BbＢｂ]";
     let category = format!(
         "(?:{b}\\s*[1１]\\s*[.．·、/,，]?\\s*{b}\\s*[2２]|{b}\\s*{DASH}\\s*[2２]\\s*{DASH}\\s*[4４]|{b}\\s*[12１２]|[AaＡａ]\\s*[2２])"
     );
     compile(&format!(
-        r"{PREFIX}(?P<code>{category}\s*{DASH}\s*{DIGIT}+(?:{DASH}{DIGIT}+)?(?:\s*号)?)"
+        r"{category}\s*{DASH}\s*{DIGIT}+(?:{DASH}{DIGIT}+)?(?:\s*号)?"
     ))
 });
 
-/// `粤公网安备44010502001297号`.
+/// `粤公网安备44010502001297号`, from `公` on.
 static POLICE: LazyLock<Regex> =
-    LazyLock::new(|| compile(&format!(r"{PREFIX}公\s*网\s*安\s*备\s*{DIGIT}+(?:\s*号)?")));
+    LazyLock::new(|| compile(&format!(r"公\s*网\s*安\s*备\s*{DIGIT}+(?:\s*号)?")));
+
+/// A character that may stand before a number as its province: Chinese, but not the 号 that
+/// ends a previous number. Anchored, so it only ever reads one character.
+static PREFIX_CHAR: LazyLock<Regex> = LazyLock::new(|| compile(r"\A[\p{Han}&&[^号]]"));
 
 /// Compiles one of the fixed patterns above; a failure is a bug in this file, caught by
 /// every test that extracts anything.
@@ -128,9 +139,19 @@ fn extract(text: &str, unique: bool) -> Extracted {
         unique,
         ..Found::default()
     };
+    let mut after = 0;
     for caps in ICP_FILING.captures_iter(text) {
-        let Some(range) = filing_range(&caps) else {
+        let (Some(whole), Some(entity)) = (caps.get(0), caps.name("entity")) else {
             continue;
+        };
+        let start = prefix_start(text, after, whole.start()).unwrap_or(whole.start());
+        after = whole.end();
+        let index_digits = caps.name("index").map_or(0, |m| m.as_str().chars().count());
+        // Without a trailing `- N` whose N is too long to be a website index.
+        let range = if index_digits > MAX_SITE_INDEX_DIGITS {
+            start..entity.end()
+        } else {
+            start..whole.end()
         };
         let raw = text.get(range.clone()).unwrap_or_default();
         found.add(
@@ -139,63 +160,66 @@ fn extract(text: &str, unique: bool) -> Extracted {
             IcpFilingNumber::parse(raw).map(|n| n.to_string()),
         );
     }
-    for caps in ICP_CERTIFICATE
-        .captures_iter(text)
-        .chain(CATEGORY_LICENCE.captures_iter(text))
-    {
-        let Some(range) = licence_range(text, &caps) else {
-            continue;
-        };
+    for pattern in [&*ICP_CERTIFICATE, &*CATEGORY_LICENCE] {
+        let mut after = 0;
+        for code in pattern.find_iter(text) {
+            let prefix = prefix_start(text, after, code.start());
+            after = code.end();
+            let Some(range) = licence_range(text, prefix, code.range()) else {
+                continue;
+            };
+            let raw = text.get(range.clone()).unwrap_or_default();
+            found.add(
+                ShownKind::IcpLicence,
+                range,
+                IcpLicenceNumber::parse(raw).map(|n| n.to_string()),
+            );
+        }
+    }
+    let mut after = 0;
+    for m in POLICE.find_iter(text) {
+        let start = prefix_start(text, after, m.start()).unwrap_or(m.start());
+        after = m.end();
+        let range = start..m.end();
         let raw = text.get(range.clone()).unwrap_or_default();
         found.add(
-            ShownKind::IcpLicence,
-            range,
-            IcpLicenceNumber::parse(raw).map(|n| n.to_string()),
-        );
-    }
-    for caps in POLICE.captures_iter(text) {
-        let Some(whole) = caps.get(0) else { continue };
-        found.add(
             ShownKind::Police,
-            whole.range(),
-            PoliceFilingNumber::parse(whole.as_str()).map(|n| n.to_string()),
+            range,
+            PoliceFilingNumber::parse(raw).map(|n| n.to_string()),
         );
     }
     found.into_extracted()
 }
 
-/// The range of a filing match, without a trailing `- N` whose N is too long to be a
-/// website index.
-fn filing_range(caps: &Captures<'_>) -> Option<Range<usize>> {
-    let whole = caps.get(0)?;
-    let index_digits = caps.name("index").map_or(0, |m| m.as_str().chars().count());
-    if index_digits > MAX_SITE_INDEX_DIGITS {
-        Some(caps.name("entity")?.range())
-    } else {
-        Some(whole.range())
-    }
+/// Where the province character of a number whose anchor starts at `anchor` begins: the
+/// character before the white space in front of the anchor, if it may be a prefix and does
+/// not reach back before `after`, the end of the previous match of the same pattern.
+fn prefix_start(text: &str, after: usize, anchor: usize) -> Option<usize> {
+    let before = text.get(after..anchor)?;
+    let mut chars = before.char_indices().rev();
+    let (at, _) = chars.find(|&(_, c)| !c.is_whitespace())?;
+    let rest = before.get(at..)?;
+    PREFIX_CHAR.is_match(rest).then_some(after + at)
 }
 
-/// The range of a licence match: a Chinese character before the code counts as its
-/// prefix only if it is a province's (川B2 yes, 编号B2 no: that is a national licence
-/// after the word 编号). A code glued to Latin letters or digits is part of some other
-/// token (a product code, a hash) and not a licence at all.
-fn licence_range(text: &str, caps: &Captures<'_>) -> Option<Range<usize>> {
-    let code = caps.name("code")?;
-    let prefix = caps.name("prefix").filter(|p| {
-        p.as_str()
-            .chars()
-            .next()
+/// The range of a licence code: a Chinese character before the code counts as its prefix
+/// only if it is a province's (川B2 yes, 编号B2 no: that is a national licence after the
+/// word 编号). A code glued to Latin letters or digits is part of some other token (a
+/// product code, a hash) and not a licence at all.
+fn licence_range(text: &str, prefix: Option<usize>, code: Range<usize>) -> Option<Range<usize>> {
+    let prefix = prefix.filter(|&p| {
+        text.get(p..)
+            .and_then(|s| s.chars().next())
             .is_some_and(Province::is_prefix_like)
     });
     match prefix {
-        Some(p) => Some(p.start()..code.end()),
+        Some(p) => Some(p..code.end),
         None => {
-            let before = text.get(..code.start())?.chars().next_back();
+            let before = text.get(..code.start)?.chars().next_back();
             if before.is_some_and(|c| c.is_ascii_alphanumeric()) {
                 None
             } else {
-                Some(code.range())
+                Some(code)
             }
         }
     }
@@ -246,6 +270,9 @@ impl Found {
         self.extracted
     }
 }
+
+#[cfg(test)]
+mod reference;
 
 #[cfg(test)]
 mod tests {

@@ -14,7 +14,7 @@ use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
 
-use super::text::{compact, shown};
+use super::text::compact;
 use crate::province::Province;
 
 /// The weights of positions 1–17: 2^(17−i) mod 11.
@@ -103,7 +103,9 @@ impl ResidentIdNumber {
         }
         let chars: Vec<char> = number.chars().collect();
         if chars.len() == 15 && chars.iter().all(char::is_ascii_digit) {
-            return Err(ResidentIdError::FirstGeneration(crate::pii::mask_id_number(&number)));
+            return Err(ResidentIdError::FirstGeneration(
+                crate::pii::mask_id_number(&number),
+            ));
         }
         if chars.len() != 18 {
             return Err(ResidentIdError::WrongLength(chars.len()));

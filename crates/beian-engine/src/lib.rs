@@ -1,0 +1,309 @@
+//! 核查引擎 — runs every check on one filing that the configured sources allow.
+//!
+//! Gathering and judging stay apart: this crate asks `beian-probe` what the world shows
+//! (DNS for every filed domain and its `www` host, the homepage over https and http),
+//! converts each answer into the plain evidence of `beian_checks::live`, and hands it to
+//! the judges together with the filed data. Sources that are not configured yet (WHOIS and
+//! RDAP, the outside registries) are reported as skipped, with the checks that need them,
+//! rather than silently passing.
+
+use std::sync::Arc;
+
+use beian_checks::live::{DomainDns, FetchEvidence, HostEvidence, Lookup, ProviderNetwork};
+use beian_checks::{LiveContext, PageSubject, Settings};
+use beian_domain::ident::DomainName;
+use beian_domain::{CheckId, EvidenceSource, Filing, Finding};
+use beian_probe::{
+    AddressPolicy, DnsConfig, DnsResolver, FetchConfig, FetchOutcome, Fetcher, HostLookup,
+};
+use chrono::{FixedOffset, NaiveDate, Utc};
+
+/// 引擎配置 — where to look and how patiently.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// DNS servers and timeouts.
+    pub dns: DnsConfig,
+    /// Which addresses may be connected to (`--allow-private` lifts the guard for tests).
+    pub policy: AddressPolicy,
+    /// TCP connect and TLS handshake timeout.
+    pub connect_timeout: std::time::Duration,
+    /// The whole fetch of one homepage, redirects and body included.
+    pub fetch_deadline: std::time::Duration,
+    /// Port for `http://` homepages (80 in the world; the sandbox may use another).
+    pub http_port: u16,
+    /// Port for `https://` homepages.
+    pub https_port: u16,
+    /// The provider's own network, for `site.not_served_by_provider`.
+    pub provider: ProviderNetwork,
+    /// Province and provider strictness.
+    pub settings: Settings,
+    /// Extra trusted root certificates (PEM), e.g. the sandbox's CA.
+    pub extra_root_certs_pem: Vec<Vec<u8>>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            dns: DnsConfig::default(),
+            policy: AddressPolicy::strict(),
+            connect_timeout: std::time::Duration::from_secs(5),
+            fetch_deadline: std::time::Duration::from_secs(20),
+            http_port: 80,
+            https_port: 443,
+            provider: ProviderNetwork::default(),
+            settings: Settings::default(),
+            extra_root_certs_pem: Vec::new(),
+        }
+    }
+}
+
+/// The engine could not be set up.
+#[derive(Debug)]
+pub struct SetupError(pub String);
+
+impl std::fmt::Display for SetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SetupError {}
+
+/// 核查报告 — every finding on one filing, and what could not be checked.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Findings of the filing, live and page checks.
+    pub findings: Vec<Finding>,
+    /// Checks not run, each with the reason (a source that is not configured).
+    pub skipped: Vec<(CheckId, String)>,
+}
+
+/// 核查引擎.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    resolver: DnsResolver,
+    fetcher: Fetcher,
+    config: EngineConfig,
+    dns_label: String,
+}
+
+impl Engine {
+    /// Builds the resolver and the HTTP client.
+    pub fn new(config: EngineConfig) -> Result<Engine, SetupError> {
+        let resolver = DnsResolver::new(&config.dns).map_err(|e| SetupError(e.to_string()))?;
+        let mut fetch = FetchConfig::new(resolver.clone());
+        fetch.connect_timeout = config.connect_timeout;
+        fetch.deadline = config.fetch_deadline;
+        fetch.policy = config.policy.clone();
+        fetch.extra_root_certs_pem = config.extra_root_certs_pem.clone();
+        let fetcher = Fetcher::new(fetch).map_err(|e| SetupError(e.to_string()))?;
+        let dns_label = if config.dns.servers.is_empty() {
+            "系统解析器".to_owned()
+        } else {
+            config
+                .dns
+                .servers
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                resolver,
+                fetcher,
+                config,
+                dns_label,
+            }),
+        })
+    }
+
+    /// Runs every check the configuration allows on `filing`, judged on `today`. The
+    /// websites are checked concurrently.
+    pub async fn check(&self, filing: &Filing, today: NaiveDate) -> Report {
+        let settings = &self.inner.config.settings;
+        let mut findings = beian_checks::lint(filing, today, settings);
+        let filing = Arc::new(filing.clone());
+        let mut tasks = tokio::task::JoinSet::new();
+        for index in 0..filing.websites.len() {
+            let engine = self.clone();
+            let filing = Arc::clone(&filing);
+            tasks.spawn(async move { (index, engine.check_website(&filing, index).await) });
+        }
+        let mut per_site: Vec<(usize, Vec<Finding>)> = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            // A panicking task is a bug; its site is then reported without live findings
+            // rather than taking the whole report down.
+            if let Ok(site) = joined {
+                per_site.push(site);
+            }
+        }
+        per_site.sort_by_key(|(index, _)| *index);
+        findings.extend(per_site.into_iter().flat_map(|(_, f)| f));
+        Report {
+            findings,
+            skipped: skipped_checks(),
+        }
+    }
+
+    async fn check_website(&self, filing: &Filing, index: usize) -> Vec<Finding> {
+        let Some(website) = filing.websites.get(index) else {
+            return Vec::new();
+        };
+        let domains: Vec<DomainName> = website
+            .domains
+            .iter()
+            .filter_map(|d| DomainName::parse(d).ok())
+            .collect();
+        let mut dns = Vec::new();
+        for domain in &domains {
+            dns.push(self.resolve(domain.as_str()).await);
+        }
+        let mut fetches = Vec::new();
+        let mut page_findings = Vec::new();
+        if let Some(domain) = domains.first() {
+            let (https_url, http_url) = (self.url("https", domain), self.url("http", domain));
+            let (https, http) = tokio::join!(self.fetch(&https_url), self.fetch(&http_url));
+            // The https page wins when it works; otherwise the http one.
+            let page = [&https, &http]
+                .into_iter()
+                .find(|(evidence, body)| evidence.ok() && body.is_some())
+                .and_then(|(evidence, body)| {
+                    body.as_ref()
+                        .map(|(bytes, content_type)| (evidence, bytes, content_type))
+                });
+            if let Some((evidence, bytes, content_type)) = page {
+                let analysis = beian_page::analyze(bytes, content_type.as_deref());
+                let source = match evidence {
+                    FetchEvidence::Fetched { final_url, .. } => final_url.clone(),
+                    FetchEvidence::Failed { url, .. } => url.clone(),
+                };
+                page_findings = beian_checks::inspect(
+                    &analysis,
+                    Some(PageSubject { filing, index }),
+                    &self.inner.config.settings,
+                    &source,
+                    evidence.observed_at(),
+                );
+            }
+            fetches.push(https.0);
+            fetches.push(http.0);
+        }
+        let ctx = LiveContext {
+            filing,
+            index,
+            dns: &dns,
+            fetches: &fetches,
+            provider: &self.inner.config.provider,
+        };
+        let mut findings = beian_checks::judge_live(&ctx);
+        findings.extend(page_findings);
+        findings
+    }
+
+    fn url(&self, scheme: &str, domain: &DomainName) -> String {
+        let (default, port) = match scheme {
+            "https" => (443, self.inner.config.https_port),
+            _ => (80, self.inner.config.http_port),
+        };
+        if port == default {
+            format!("{scheme}://{}/", domain.as_str())
+        } else {
+            format!("{scheme}://{}:{port}/", domain.as_str())
+        }
+    }
+
+    async fn resolve(&self, domain: &str) -> DomainDns {
+        let resolution = self.inner.resolver.resolve_site(domain).await;
+        let observed_at = now();
+        let host = |host: String, lookup: HostLookup| HostEvidence {
+            host,
+            lookup: convert(lookup),
+            server: self.inner.dns_label.clone(),
+            observed_at: observed_at.clone(),
+        };
+        DomainDns {
+            domain: domain.to_owned(),
+            apex: host(domain.to_owned(), resolution.apex),
+            www: host(format!("www.{domain}"), resolution.www),
+        }
+    }
+
+    /// Fetches one URL: the evidence, and the body with its content type when there is one.
+    async fn fetch(&self, url: &str) -> (FetchEvidence, Option<(Vec<u8>, Option<String>)>) {
+        let outcome = self.inner.fetcher.fetch(url).await;
+        let observed_at = now();
+        match outcome {
+            FetchOutcome::Fetched(page) => (
+                FetchEvidence::Fetched {
+                    url: url.to_owned(),
+                    final_url: page.final_url.to_string(),
+                    status: page.status,
+                    redirects: page
+                        .redirects
+                        .iter()
+                        .map(|r| (r.url.to_string(), r.status))
+                        .collect(),
+                    remote_addr: page.remote_addr.map(|a| a.to_string()),
+                    truncated: page.truncated,
+                    observed_at,
+                },
+                Some((page.body, page.content_type)),
+            ),
+            FetchOutcome::Failed(failure) => (
+                FetchEvidence::Failed {
+                    url: url.to_owned(),
+                    stage: failure.stage.as_str().to_owned(),
+                    message: failure.message,
+                    redirects: failure
+                        .redirects
+                        .iter()
+                        .map(|r| (r.url.to_string(), r.status))
+                        .collect(),
+                    observed_at,
+                },
+                None,
+            ),
+        }
+    }
+}
+
+fn convert(lookup: HostLookup) -> Lookup {
+    match lookup {
+        HostLookup::Resolved { addresses, cnames } => Lookup::Resolved { addresses, cnames },
+        HostLookup::NxDomain => Lookup::NxDomain,
+        HostLookup::NoRecords => Lookup::NoRecords,
+        HostLookup::ServFail => Lookup::ServFail,
+        HostLookup::Timeout => Lookup::Timeout,
+        other => Lookup::Failed(other.describe()),
+    }
+}
+
+/// The checks whose sources this engine does not have yet, with why.
+pub fn skipped_checks() -> Vec<(CheckId, String)> {
+    CheckId::ALL
+        .iter()
+        .filter_map(|id| {
+            let main = id.def().sources.first()?;
+            let reason = match main {
+                EvidenceSource::Registration => "未配置 WHOIS/RDAP 查询（域名注册信息）",
+                EvidenceSource::Registry => "未配置外部核验接口（工商、身份、运营商、注册商实名）",
+                _ => return None,
+            };
+            Some((*id, reason.to_owned()))
+        })
+        .collect()
+}
+
+/// Now in Beijing, RFC 3339.
+fn now() -> String {
+    let china = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    Utc::now()
+        .with_timezone(&china)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}

@@ -1,0 +1,139 @@
+//! DNS outcomes against a real dnsmasq on loopback, and against a UDP peer for the
+//! failures dnsmasq will not produce on demand (SERVFAIL, REFUSED, silence).
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use beian_probe::{DnsResolver, HostLookup};
+
+use crate::support::{DnsResponder, Dnsmasq};
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().expect("test address")
+}
+
+fn zone() -> Dnsmasq {
+    Dnsmasq::start(&[
+        "--host-record=dual.test,192.0.2.1,2001:db8::1",
+        "--host-record=www.dual.test,192.0.2.2",
+        "--host-record=v4only.test,192.0.2.3",
+        "--host-record=target.test,192.0.2.10",
+        "--cname=alias.test,mid.test",
+        "--cname=mid.test,target.test",
+        "--txt-record=txtonly.test,hello",
+    ])
+}
+
+#[tokio::test]
+async fn resolves_a_and_aaaa() {
+    let server = zone();
+    let got = server.resolver().lookup_host("dual.test").await;
+    assert_eq!(
+        got,
+        HostLookup::Resolved {
+            addresses: vec![ip("192.0.2.1"), ip("2001:db8::1")],
+            cnames: vec![],
+        }
+    );
+}
+
+#[tokio::test]
+async fn follows_the_cname_chain() {
+    let server = zone();
+    let got = server.resolver().lookup_host("alias.test").await;
+    assert_eq!(
+        got,
+        HostLookup::Resolved {
+            addresses: vec![ip("192.0.2.10")],
+            cnames: vec!["mid.test".into(), "target.test".into()],
+        }
+    );
+    assert!(
+        got.describe().contains("mid.test → target.test"),
+        "{}",
+        got.describe()
+    );
+}
+
+#[tokio::test]
+async fn nxdomain_no_records_and_no_aaaa_are_told_apart() {
+    let server = zone();
+    let resolver = server.resolver();
+    assert_eq!(
+        resolver.lookup_host("missing.test").await,
+        HostLookup::NxDomain
+    );
+    assert_eq!(
+        resolver.lookup_host("txtonly.test").await,
+        HostLookup::NoRecords
+    );
+    assert_eq!(
+        resolver.lookup_host("v4only.test").await,
+        HostLookup::Resolved {
+            addresses: vec![ip("192.0.2.3")],
+            cnames: vec![],
+        }
+    );
+}
+
+#[tokio::test]
+async fn resolves_a_site_and_its_www_host() {
+    let server = zone();
+    let site = server.resolver().resolve_site("dual.test").await;
+    assert_eq!(site.apex.addresses(), &[ip("192.0.2.1"), ip("2001:db8::1")]);
+    assert_eq!(site.www.addresses(), &[ip("192.0.2.2")]);
+    let site = server.resolver().resolve_site("v4only.test.").await;
+    assert_eq!(site.www, HostLookup::NxDomain);
+}
+
+#[tokio::test]
+async fn many_lookups_share_a_small_concurrency_cap() {
+    let server = zone();
+    let mut config = server.config();
+    config.max_concurrent = 2;
+    let resolver = DnsResolver::new(&config).expect("resolver builds");
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let resolver = resolver.clone();
+        tasks.push(tokio::spawn(async move {
+            resolver.lookup_host("dual.test").await
+        }));
+    }
+    for task in tasks {
+        let got = task.await.expect("task finishes");
+        assert_eq!(got.addresses().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn a_silent_server_is_a_timeout() {
+    let silent = DnsResponder::start(None).await;
+    let resolver = DnsResolver::new(&silent.config()).expect("resolver builds");
+    let started = Instant::now();
+    assert_eq!(resolver.lookup_host("ok.test").await, HostLookup::Timeout);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn servfail_is_servfail() {
+    let peer = DnsResponder::start(Some(2)).await;
+    let resolver = DnsResolver::new(&peer.config()).expect("resolver builds");
+    assert_eq!(
+        resolver.lookup_host("broken.test").await,
+        HostLookup::ServFail
+    );
+}
+
+#[tokio::test]
+async fn refused_is_refused() {
+    let peer = DnsResponder::start(Some(5)).await;
+    let resolver = DnsResolver::new(&peer.config()).expect("resolver builds");
+    assert_eq!(
+        resolver.lookup_host("elsewhere.test").await,
+        HostLookup::Refused
+    );
+}

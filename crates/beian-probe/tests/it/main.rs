@@ -1,0 +1,7 @@
+//! Integration tests of the probe against real servers on loopback. One test binary
+//! (modules below) so the workspace links the network stack once.
+
+mod dns;
+mod http;
+mod ssrf;
+mod support;
