@@ -48,12 +48,11 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     }
 }
 
+/// `parse_whois` or `parse_rdap`.
+type Parser = fn(&str, Option<&str>) -> Result<Registration, ParseError>;
+
 fn parse(args: &ParseArgs) -> anyhow::Result<Outcome> {
-    let (path, kind, parser): (
-        &Path,
-        &str,
-        fn(&str, Option<&str>) -> Result<Registration, ParseError>,
-    ) = match (&args.whois, &args.rdap) {
+    let (path, kind, parser): (&Path, &str, Parser) = match (&args.whois, &args.rdap) {
         (Some(path), _) => (path, "WHOIS", beian_registration::parse_whois),
         (None, Some(path)) => (path, "RDAP", beian_registration::parse_rdap),
         (None, None) => anyhow::bail!("请用 --whois 或 --rdap 指定回复文件"),
