@@ -15,13 +15,19 @@
 //! case, which is bounded by the lists; it finds exactly the leftmost-longest matches (the
 //! longest word at the first position where any word starts, then again after it).
 //!
-//! Layout, for cache locality: the first character is looked up in a two-level table over
-//! the BMP (256 blocks of 256 `u32`, blocks without any first character shared), so a
-//! position that starts no word costs one load of an L1-resident index and one of a block;
-//! deeper nodes are numbered breadth first, so the children of a node are one contiguous,
-//! sorted run of 16-byte records (label, pattern, children), scanned linearly when short and
-//! binary-searched when long. The BFS numbering also puts the 1- and 2-character prefixes,
-//! which the walks touch most, at the front.
+//! Layout, for cache locality (hits are dense: most positions of Chinese text start some
+//! word, so the cost per position is what counts):
+//!
+//! * first character: a two-level table over the BMP (256 blocks of 256 `u32`, blocks with
+//!   no first character shared), giving the depth-1 node and two flags (is a word, has
+//!   children) without touching the nodes;
+//! * first two characters: a bitset of hashed pairs (about 32 bits per pair, ≤ 256 KB)
+//!   rejects most positions at once; a pair that passes is looked up in an open-addressing
+//!   table `first << 16 | second → depth-2 node + flags`;
+//! * deeper: a bitset of hashed (node, label) edges rejects most steps; then the node's
+//!   children, numbered breadth first so that they are one contiguous run of 16-byte
+//!   records, scanned linearly up to 8 and found through a hash table of wide nodes'
+//!   edges beyond that.
 //!
 //! Exactness: [`Producer`] reproduces `normalize` character by character (the same classes,
 //! the same whitespace rule, the same NFKC slow path), and each character carries the original
@@ -29,7 +35,7 @@
 //! inside a multi-character expansion (㍿ → 株式会社), where a match may not start or end.
 //! Tests compare it with `normalize` and the whole scan with a brute-force reference.
 
-use crate::normalize::{ALNUM, ASCII_CLASS, PLAIN, SPACE, UNCHANGED, UPPER, is_zero_width};
+use crate::normalize::{ALNUM, ASCII_CLASS, SPACE, UNCHANGED, UPPER, is_zero_width};
 use crate::t2s::{self, T2s};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
@@ -183,7 +189,8 @@ impl<'t> Producer<'t> {
                         });
                     }
                     SPACE => self.hold(i, true),
-                    PLAIN | _ => {
+                    _ => {
+                        // PLAIN: punctuation and controls, kept as they are.
                         if self.pending.is_some() {
                             self.settle(out, i, false);
                         }
@@ -375,7 +382,7 @@ pub(crate) struct Trie {
 /// [`IS_WORD`] and [`HAS_KIDS`] for a node.
 #[inline]
 fn flags(n: &Node) -> u32 {
-    u32::from(n.value != 0) * IS_WORD | u32::from(n.end > n.first) * HAS_KIDS
+    (u32::from(n.value != 0) * IS_WORD) | (u32::from(n.end > n.first) * HAS_KIDS)
 }
 
 fn set_bit(bits: &mut [u64], bit: usize) {
