@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod checks;
+pub mod engine_args;
 pub mod inspect;
 pub mod lint;
 pub mod registration;
