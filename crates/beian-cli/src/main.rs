@@ -33,6 +33,8 @@ enum Command {
     Lint(commands::lint::Args),
     /// 联网核查一份备案：解析域名、访问首页，并运行可执行的全部核查项
     Check(commands::check::Args),
+    /// 批量联网核查：逐行读取备案（JSON Lines），流式写出结果，可中断后继续
+    Sweep(commands::sweep::Args),
     /// 域名注册信息（WHOIS / RDAP）：离线解析保存下来的回复
     Registration(commands::registration::Args),
 }
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Lint(args) => commands::lint::run(&args),
         Command::Check(args) => commands::check::run(&args),
+        Command::Sweep(args) => commands::sweep::run(&args),
         Command::Registration(args) => commands::registration::run(&args),
     };
     match result {

@@ -252,3 +252,134 @@ fn without_allow_private_the_guard_keeps_the_crawler_off_loopback() {
         "the crawler connected to a loopback address"
     );
 }
+
+fn jsonl_of(paths: &[&str]) -> String {
+    paths
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(root().join(p)).expect("example");
+            let filing = beian_domain::Filing::from_json(&text).expect("example parses");
+            serde_json::to_string(&filing).expect("serialise")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn sweep(filings: &Path, out: &Path, dns: &Dnsmasq, http_port: u16, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_beian"))
+        .arg("sweep")
+        .arg("--filings")
+        .arg(filings)
+        .arg("--out")
+        .arg(out)
+        .args(["--dns-server", &dns.addr.to_string(), "--allow-private"])
+        .args([
+            "--http-port",
+            &http_port.to_string(),
+            "--https-port",
+            &closed_port().to_string(),
+        ])
+        .args([
+            "--connect-timeout",
+            "2",
+            "--deadline",
+            "5",
+            "--date",
+            "2026-11-29",
+            "--concurrency",
+            "4",
+        ])
+        .args(extra)
+        .current_dir(root())
+        .output()
+        .expect("run beian sweep")
+}
+
+fn result_lines(out: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(out)
+        .expect("results")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each result line is JSON"))
+        .collect()
+}
+
+#[test]
+fn a_sweep_streams_results_and_resumes_after_a_kill() {
+    let dns = Dnsmasq::start(&["--address=/yunfan-data.cn/127.0.0.1"]);
+    let port =
+        serve_page(std::fs::read(root().join("examples/company-homepage.html")).expect("page"));
+    let dir = std::env::temp_dir().join(format!("beian-sweep-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let filings = dir.join("filings.jsonl");
+    let good = jsonl_of(&[
+        "examples/company.jsonc",
+        "examples/personal-rectification.jsonc",
+    ]);
+    std::fs::write(&filings, format!("{good}\n\n{{\"entity\": 42}}\n")).expect("write");
+
+    let out = dir.join("results.jsonl");
+    let _ = std::fs::remove_file(&out);
+    let output = sweep(&filings, &out, &dns, port, &["--quiet"]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results = result_lines(&out);
+    let mut lines: Vec<u64> = results
+        .iter()
+        .map(|r| r["line"].as_u64().expect("line"))
+        .collect();
+    lines.sort_unstable();
+    assert_eq!(lines, [1, 2, 4], "one result per non-empty input line");
+    let invalid = results.iter().find(|r| r["line"] == 4).expect("line 4");
+    assert_eq!(invalid["status"], "invalid");
+    assert!(
+        invalid["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("第 4 行") && e.contains("entity")),
+        "{invalid}"
+    );
+    let personal = results.iter().find(|r| r["line"] == 2).expect("line 2");
+    assert_eq!(personal["status"], "fail");
+    assert!(
+        personal["findings"]
+            .as_array()
+            .is_some_and(|f| f.iter().all(|f| f["status"] != "pass"))
+    );
+    let summary = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        summary.contains("核查汇总") && summary.contains("site.name_violation"),
+        "{summary}"
+    );
+
+    // Refuses to overwrite without --resume.
+    let again = sweep(&filings, &out, &dns, port, &["--quiet"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--resume"));
+
+    // A kill mid-write leaves the first result and half of another: resuming keeps the
+    // first, drops the torn line, and does only what is left.
+    let first = std::fs::read_to_string(&out)
+        .expect("results")
+        .lines()
+        .find(|l| l.contains("\"line\":1"))
+        .expect("line 1")
+        .to_owned();
+    std::fs::write(&out, format!("{first}\n{{\"line\":2,\"sta")).expect("torn file");
+    let resumed = sweep(&filings, &out, &dns, port, &["--resume", "--quiet"]);
+    assert_eq!(
+        resumed.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let mut lines: Vec<u64> = result_lines(&out)
+        .iter()
+        .map(|r| r["line"].as_u64().expect("line"))
+        .collect();
+    lines.sort_unstable();
+    assert_eq!(lines, [1, 2, 4]);
+    assert!(String::from_utf8_lossy(&resumed.stdout).contains("此前已完成 1"));
+}

@@ -1,0 +1,383 @@
+//! `beian sweep`: verify a whole file of filings, streaming in and out, resumable.
+//!
+//! Input is JSON Lines, one filing per line. Output is JSON Lines too, one result per
+//! input line, written as each filing finishes (so the order is completion order and
+//! every line carries its input `line`). At most `--concurrency` filings are in flight
+//! and the input is read only as fast as they finish, so memory stays flat however
+//! long the file is. A sweep that is killed can be resumed with `--resume`: the lines
+//! already in the output are skipped, and a last line cut off mid-write is dropped.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, IsTerminal, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use beian_domain::{Filing, Finding, Status};
+use beian_engine::Engine;
+use chrono::NaiveDate;
+use serde_json::json;
+use tokio::sync::{Semaphore, mpsc};
+
+use crate::Outcome;
+use crate::output::Painter;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// 备案数据文件（JSON Lines，每行一份备案）
+    #[arg(long)]
+    filings: PathBuf,
+    /// 结果文件（JSON Lines，每行一份备案的核查结果）
+    #[arg(long)]
+    out: PathBuf,
+    /// 同时核查的备案数
+    #[arg(long, default_value_t = 256)]
+    concurrency: usize,
+    /// 从中断处继续：跳过结果文件中已有的备案
+    #[arg(long)]
+    resume: bool,
+    /// 结果中也写入通过的核查项（默认只写不通过、提示和无法判断的）
+    #[arg(long)]
+    all_findings: bool,
+    /// 核查日期（YYYY-MM-DD），默认今天（北京时间）
+    #[arg(long, value_parser = super::lint::parse_date)]
+    date: Option<NaiveDate>,
+    /// 不显示进度
+    #[arg(long)]
+    quiet: bool,
+    #[command(flatten)]
+    engine: super::engine_args::EngineArgs,
+}
+
+/// What one input line became.
+enum LineResult {
+    /// Checked: its findings.
+    Checked {
+        entity: String,
+        findings: Vec<Finding>,
+    },
+    /// Not a readable filing: why.
+    Invalid(String),
+}
+
+pub fn run(args: &Args) -> anyhow::Result<Outcome> {
+    if args.concurrency == 0 {
+        bail!("--concurrency 必须大于 0");
+    }
+    let today = args.date.unwrap_or_else(super::today_in_china);
+    let total = count_lines(&args.filings)?;
+    let done = prepare_output(&args.out, args.resume)?;
+    let engine = Engine::new(args.engine.config()?).context("无法启动核查引擎")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("无法启动异步运行时")?;
+    let summary = runtime.block_on(sweep(args, engine, today, total, &done))?;
+    summary.print(Painter::stdout());
+    Ok(if summary.failed_filings > 0 || summary.invalid > 0 {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// Counts the non-empty lines of the input, for the progress bar.
+fn count_lines(path: &Path) -> anyhow::Result<usize> {
+    let file = File::open(path).with_context(|| format!("无法读取备案文件 {}", path.display()))?;
+    let mut count = 0;
+    for line in BufReader::new(file).lines() {
+        let line = line.with_context(|| format!("备案文件 {} 不是 UTF-8 文本", path.display()))?;
+        if !line.trim().is_empty() {
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+/// Checks the output file and returns the input lines already done.
+///
+/// Without `--resume` an existing, non-empty output is refused rather than overwritten.
+/// With it, the lines already written are read back; a last line without its newline
+/// (the process was killed while writing it) is cut off so the file stays valid.
+fn prepare_output(path: &Path, resume: bool) -> anyhow::Result<HashSet<usize>> {
+    let exists = path.metadata().map(|m| m.len() > 0).unwrap_or(false);
+    if !exists {
+        File::create(path).with_context(|| format!("无法创建结果文件 {}", path.display()))?;
+        return Ok(HashSet::new());
+    }
+    if !resume {
+        bail!(
+            "结果文件 {} 已存在且不为空：加 --resume 从中断处继续，或换一个文件名",
+            path.display()
+        );
+    }
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("无法打开结果文件 {}", path.display()))?;
+    let mut text = String::new();
+    file.read_to_string(&mut text)
+        .with_context(|| format!("结果文件 {} 不是 UTF-8 文本", path.display()))?;
+    let complete = text.rfind('\n').map_or(0, |i| i + 1);
+    if complete < text.len() {
+        file.set_len(complete as u64)
+            .with_context(|| format!("无法截去结果文件 {} 中写了一半的最后一行", path.display()))?;
+        file.seek(SeekFrom::End(0))?;
+    }
+    let mut done = HashSet::new();
+    for (number, line) in text[..complete].lines().enumerate() {
+        let value: serde_json::Value = serde_json::from_str(line).with_context(|| {
+            format!(
+                "结果文件 {} 第 {} 行不是有效的 JSON，无法继续",
+                path.display(),
+                number + 1
+            )
+        })?;
+        let Some(input_line) = value["line"].as_u64() else {
+            bail!(
+                "结果文件 {} 第 {} 行缺少 line 字段，无法继续",
+                path.display(),
+                number + 1
+            );
+        };
+        done.insert(input_line as usize);
+    }
+    Ok(done)
+}
+
+async fn sweep(
+    args: &Args,
+    engine: Engine,
+    today: NaiveDate,
+    total: usize,
+    done: &HashSet<usize>,
+) -> anyhow::Result<Summary> {
+    let input = File::open(&args.filings)
+        .with_context(|| format!("无法读取备案文件 {}", args.filings.display()))?;
+    let output = OpenOptions::new()
+        .append(true)
+        .open(&args.out)
+        .with_context(|| format!("无法写入结果文件 {}", args.out.display()))?;
+
+    let (sender, mut receiver) = mpsc::channel::<(usize, LineResult)>(args.concurrency.max(16));
+    let permits = Arc::new(Semaphore::new(args.concurrency));
+    let source = args.filings.display().to_string();
+
+    // The reader: one task at a time per permit, so at most `concurrency` filings live.
+    let reader = {
+        let engine = engine.clone();
+        let permits = Arc::clone(&permits);
+        let done = done.clone();
+        tokio::spawn(async move {
+            for (index, line) in BufReader::new(input).lines().enumerate() {
+                let Ok(line) = line else { break };
+                let line_number = index + 1;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                if done.contains(&line_number) {
+                    continue;
+                }
+                let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+                    break;
+                };
+                let engine = engine.clone();
+                let sender = sender.clone();
+                let source = source.clone();
+                tokio::spawn(async move {
+                    let result = match Filing::from_json(&line) {
+                        Ok(filing) => {
+                            let report = engine.check(&filing, today).await;
+                            LineResult::Checked {
+                                entity: filing.entity.name.clone(),
+                                findings: report.findings,
+                            }
+                        }
+                        Err(e) => LineResult::Invalid(format!("{source} 第 {line_number} 行：{e}")),
+                    };
+                    drop(permit);
+                    let _ = sender.send((line_number, result)).await;
+                });
+            }
+        })
+    };
+
+    let mut writer = std::io::BufWriter::new(output);
+    let mut summary = Summary::new(total, done.len());
+    let mut progress = Progress::new(args.quiet, total, done.len());
+    while let Some((line, result)) = receiver.recv().await {
+        let record = match &result {
+            LineResult::Checked { entity, findings } => {
+                let failed = findings.iter().any(|f| f.status == Status::Fail);
+                let shown: Vec<&Finding> = findings
+                    .iter()
+                    .filter(|f| args.all_findings || f.status != Status::Pass)
+                    .collect();
+                json!({
+                    "line": line,
+                    "entity": entity,
+                    "status": if failed { "fail" } else { "pass" },
+                    "findings": shown,
+                })
+            }
+            LineResult::Invalid(reason) => {
+                json!({ "line": line, "status": "invalid", "error": reason })
+            }
+        };
+        serde_json::to_writer(&mut writer, &record).context("无法写入结果")?;
+        writer.write_all(b"\n").context("无法写入结果")?;
+        // Each line reaches the file before the next is taken, so a kill loses at most
+        // the filings in flight.
+        writer.flush().context("无法写入结果")?;
+        summary.add(&result);
+        progress.tick(&summary);
+    }
+    reader.await.context("读取备案文件的任务失败")?;
+    progress.finish(&summary);
+    Ok(summary)
+}
+
+/// Counts for the closing table.
+struct Summary {
+    total: usize,
+    skipped: usize,
+    checked: usize,
+    invalid: usize,
+    failed_filings: usize,
+    by_check: BTreeMap<&'static str, [usize; 3]>,
+    started: Instant,
+}
+
+impl Summary {
+    fn new(total: usize, skipped: usize) -> Self {
+        Summary {
+            total,
+            skipped,
+            checked: 0,
+            invalid: 0,
+            failed_filings: 0,
+            by_check: BTreeMap::new(),
+            started: Instant::now(),
+        }
+    }
+
+    fn add(&mut self, result: &LineResult) {
+        match result {
+            LineResult::Invalid(_) => self.invalid += 1,
+            LineResult::Checked { findings, .. } => {
+                self.checked += 1;
+                if findings.iter().any(|f| f.status == Status::Fail) {
+                    self.failed_filings += 1;
+                }
+                for finding in findings {
+                    let slot = match finding.status {
+                        Status::Fail => 0,
+                        Status::Warn => 1,
+                        Status::Inconclusive => 2,
+                        Status::Pass => continue,
+                    };
+                    self.by_check.entry(finding.def().id).or_default()[slot] += 1;
+                }
+            }
+        }
+    }
+
+    fn finished(&self) -> usize {
+        self.checked + self.invalid
+    }
+
+    fn print(&self, paint: Painter) {
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let rate = if elapsed > 0.0 {
+            self.finished() as f64 / elapsed
+        } else {
+            0.0
+        };
+        println!("{}", paint.bold("核查汇总"));
+        println!(
+            "  备案 {} 份：本次核查 {}，此前已完成 {}，无法读取 {}；有不通过项的备案 {} 份",
+            self.total, self.checked, self.skipped, self.invalid, self.failed_filings
+        );
+        println!("  用时 {elapsed:.1} 秒，{rate:.1} 份/秒");
+        if !self.by_check.is_empty() {
+            println!(
+                "\n  {:<34} {:>8} {:>8} {:>8}",
+                "核查项", "不通过", "提示", "无法判断"
+            );
+            for (id, [fail, warn, inconclusive]) in &self.by_check {
+                println!("  {id:<34} {fail:>8} {warn:>8} {inconclusive:>8}");
+            }
+        }
+    }
+}
+
+/// A one-line progress display on standard error: done/total, rate, ETA, failures.
+struct Progress {
+    enabled: bool,
+    terminal: bool,
+    total: usize,
+    already: usize,
+    last: Instant,
+}
+
+impl Progress {
+    fn new(quiet: bool, total: usize, already: usize) -> Self {
+        Progress {
+            enabled: !quiet,
+            terminal: std::io::stderr().is_terminal(),
+            total,
+            already,
+            last: Instant::now(),
+        }
+    }
+
+    fn tick(&mut self, summary: &Summary) {
+        let every = if self.terminal {
+            Duration::from_millis(200)
+        } else {
+            Duration::from_secs(5)
+        };
+        if self.enabled && self.last.elapsed() >= every {
+            self.last = Instant::now();
+            self.draw(summary);
+        }
+    }
+
+    fn draw(&self, summary: &Summary) {
+        let done = self.already + summary.finished();
+        let elapsed = summary.started.elapsed().as_secs_f64();
+        let rate = if elapsed > 0.0 {
+            summary.finished() as f64 / elapsed
+        } else {
+            0.0
+        };
+        let left = self.total.saturating_sub(done);
+        let eta = if rate > 0.0 {
+            format!("{:.0} 秒", left as f64 / rate)
+        } else {
+            "未知".to_owned()
+        };
+        let percent = (done * 100).checked_div(self.total).unwrap_or(100);
+        let line = format!(
+            "已完成 {done}/{} ({percent}%)  {rate:.1} 份/秒  预计剩余 {eta}  有不通过项 {}  无法读取 {}",
+            self.total, summary.failed_filings, summary.invalid
+        );
+        if self.terminal {
+            eprint!("\r\x1b[2K{line}");
+        } else {
+            eprintln!("{line}");
+        }
+    }
+
+    fn finish(&self, summary: &Summary) {
+        if self.enabled {
+            self.draw(summary);
+            if self.terminal {
+                eprintln!();
+            }
+        }
+    }
+}
