@@ -1,8 +1,9 @@
 //! 可见文本 — the text a visitor sees, the title and the links, read from decoded HTML.
 //!
-//! The page is streamed once through lol_html (a tokenizer that tracks the HTML parsing
-//! states, so `<script>` bodies, comments and attributes are never mistaken for text), with
-//! handlers that build the visible text directly:
+//! The page is read once by a tokenizer that tracks the HTML parsing states, so `<script>`
+//! bodies, comments and attributes are never mistaken for text: a hand-written one
+//! ([`extract`]'s fast path) for ordinary pages, lol_html for everything else, both driving
+//! the same collector that builds the visible text directly:
 //!
 //! * Kept: data text and `<textarea>` text, entity-decoded; CDATA and `<plaintext>` as
 //!   written.
@@ -433,7 +434,7 @@ fn element(el: &mut Element<'_, '_>, state: &Shared) {
 /// Reads the visible text, title and links of a decoded page.
 ///
 /// Well-formed, ordinary HTML (no SVG or MathML, no CDATA, no `<!--` in a script, …) is read
-/// by a hand-written tokenizer ([`fast`]) that is several times faster than lol_html and
+/// by a hand-written tokenizer (the `fast` module) that is several times faster than lol_html and
 /// gives the same result; anything it is not sure about goes through lol_html.
 pub fn extract(html: &str) -> Extract {
     fast::extract(html).unwrap_or_else(|| extract_with_lol_html(html))

@@ -588,6 +588,12 @@ impl fmt::Display for PhoneNumber {
     }
 }
 
+/// A phone number as shown in an error message: cut to a readable length and masked,
+/// because a phone number is personal data even when it is malformed.
+fn masked(s: &str) -> String {
+    crate::pii::mask_phone(&shown(s))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -815,10 +821,4 @@ mod tests {
         assert!(!p("0755-12345678").same_line(&p("0755-12345679")));
         assert!(!p("13800138000").same_line(&p("0755-12345678")));
     }
-}
-
-/// A phone number as shown in an error message: cut to a readable length and masked,
-/// because a phone number is personal data even when it is malformed.
-fn masked(s: &str) -> String {
-    crate::pii::mask_phone(&shown(s))
 }

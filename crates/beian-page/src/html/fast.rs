@@ -66,7 +66,9 @@ pub(super) fn extract(html: &str) -> Option<Extract> {
                                 .is_some_and(|n| n.eq_ignore_ascii_case(wanted))
                         })
                         .and_then(|(_, v)| html.get(v.clone()))
-                        .map(str::to_owned)
+                        // lol_html decodes values with BOM sniffing, which drops a leading
+                        // U+FEFF.
+                        .map(|v| v.strip_prefix('\u{feff}').unwrap_or(v).to_owned())
                 };
                 let end = start_element(&mut c, name, &attr);
                 if !is_void(name) {
@@ -416,6 +418,8 @@ mod tests {
         "<a href=\"/a?x=1&amp;y=2\" href=\"/second\">",
         "<a title=\"京ICP备1号\" href = \" /x \">",
         "<a name=x>",
+        "<a href=\"\u{feff}/bom\">",
+        "<meta property=og:title content=\u{feff}x>",
         "<a href>",
         "<a/>",
         "<a\nhref='/nl'\n>",
