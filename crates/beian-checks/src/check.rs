@@ -136,7 +136,8 @@ pub trait LiveCheck: Sync {
     fn run(&self, ctx: &LiveContext<'_>) -> Vec<Finding>;
 }
 
-/// What a live check sees: the website and the DNS and HTTP evidence gathered for it.
+/// What a live check sees: the website and the DNS, HTTP and registration evidence
+/// gathered for it.
 #[derive(Debug, Clone, Copy)]
 pub struct LiveContext<'a> {
     /// The filing.
@@ -149,6 +150,12 @@ pub struct LiveContext<'a> {
     pub fetches: &'a [crate::live::FetchEvidence],
     /// The provider's own network, possibly empty.
     pub provider: &'a crate::live::ProviderNetwork,
+    /// WHOIS/RDAP answers, one per registrable domain of the website; empty when the
+    /// registration source is off (the registration checks then report nothing).
+    pub registrations: &'a [crate::live::RegistrationEvidence],
+    /// When the check is made, in Beijing: expiry dates are judged against it. With a
+    /// `--date` other than today it is noon of that day.
+    pub now: chrono::DateTime<chrono::FixedOffset>,
 }
 
 impl<'a> LiveContext<'a> {

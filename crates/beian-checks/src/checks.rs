@@ -13,6 +13,7 @@ pub mod site_content_description;
 pub mod site_content_mismatch;
 pub mod site_content_violation;
 pub mod site_domain_count;
+pub mod site_domain_expired;
 pub mod site_filing_number_invalid;
 pub mod site_footer_link;
 pub mod site_footer_number;

@@ -1,6 +1,6 @@
 //! 在线证据 — what the live probes saw, as plain values the judges can take.
 //!
-//! The probes (DNS, HTTP) live in `beian-probe`, which does IO; the judges here stay pure.
+//! The probes (DNS, HTTP, WHOIS/RDAP) live in `beian-probe`, which does IO; the judges here stay pure.
 //! The engine converts each probe result into these types, stamped with where and when
 //! it was seen, so that a finding can say "resolved to X by server S at T".
 
@@ -185,6 +185,20 @@ impl FetchEvidence {
     pub fn ok(&self) -> bool {
         matches!(self, FetchEvidence::Fetched { status, .. } if (200..300).contains(status))
     }
+}
+
+/// 注册信息证据 — what WHOIS or RDAP said about one registrable domain, from which
+/// server, when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationEvidence {
+    /// The registrable domain asked about.
+    pub domain: String,
+    /// The parsed reply, or why the query failed (in Chinese, with the detail).
+    pub outcome: Result<beian_registration::Registration, String>,
+    /// Who answered: a WHOIS `host:port` (with the registrar it referred to) or an RDAP URL.
+    pub server: String,
+    /// When, RFC 3339.
+    pub observed_at: String,
 }
 
 /// 接入商网络 — the addresses and CDN names that mean "served by this provider".

@@ -44,11 +44,12 @@ pub const PAGE_CHECKS: &[&dyn PageCheck] = &[
     &site_interactive_feature::InteractiveFeature,
 ];
 
-/// Checks judged on live DNS and HTTP evidence, in report order.
+/// Checks judged on live DNS, HTTP and registration (WHOIS/RDAP) evidence, in report order.
 pub const LIVE_CHECKS: &[&dyn LiveCheck] = &[
     &site_ip_mismatch::IpMismatch,
     &site_not_served_by_provider::NotServedByProvider,
     &site_unreachable::Unreachable,
+    &site_domain_expired::DomainExpired,
 ];
 
 /// Every live check on one website's evidence.

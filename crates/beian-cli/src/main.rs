@@ -35,7 +35,7 @@ enum Command {
     Check(commands::check::Args),
     /// 批量联网核查：逐行读取备案（JSON Lines），流式写出结果，可中断后继续
     Sweep(commands::sweep::Args),
-    /// 域名注册信息（WHOIS / RDAP）：离线解析保存下来的回复
+    /// 域名注册信息（WHOIS / RDAP）：离线解析保存下来的回复，更新 RDAP 引导文件
     Registration(commands::registration::Args),
 }
 

@@ -1,10 +1,12 @@
 //! `beian check` end to end against a small world on loopback: Debian's dnsmasq answers
-//! for the example domain, and a plain HTTP/1.1 server serves the example homepage.
+//! for the example domain, a plain HTTP/1.1 server serves the example homepage, and WHOIS
+//! and RDAP servers answer with saved real registry replies (`fixtures/`).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const LOCALHOST: Ipv4Addr = Ipv4Addr::LOCALHOST;
@@ -182,9 +184,15 @@ fn a_site_served_from_its_filed_address_passes_the_live_checks() {
         &filing,
         &dns,
         port,
-        &["--allow-private", "--provider-range", "127.0.0.0/8"],
+        &[
+            "--allow-private",
+            "--provider-range",
+            "127.0.0.0/8",
+            "--no-registration",
+        ],
     );
     assert_eq!(output.status.code(), Some(0), "{report:#}");
+    assert!(statuses(&report, "site.domain_expired").is_empty());
     assert_eq!(statuses(&report, "site.ip_mismatch"), ["pass"]);
     assert_eq!(statuses(&report, "site.unreachable"), ["pass"]);
     assert_eq!(statuses(&report, "site.not_served_by_provider"), ["pass"]);
@@ -382,4 +390,337 @@ fn a_sweep_streams_results_and_resumes_after_a_kill() {
     lines.sort_unstable();
     assert_eq!(lines, [1, 2, 4]);
     assert!(String::from_utf8_lossy(&resumed.stdout).contains("此前已完成 1"));
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+    )
+    .expect("fixture")
+}
+
+/// A WHOIS server on loopback: reads the query line, answers with `reply` (or, when it is
+/// `None`, never answers) and closes. Returns its address and the queries it got.
+fn serve_whois(reply: Option<Vec<u8>>) -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind((LOCALHOST, 0)).expect("bind whois");
+    let addr = listener.local_addr().expect("addr");
+    let queries = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&queries);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (reply, seen) = (reply.clone(), Arc::clone(&seen));
+            std::thread::spawn(move || {
+                let mut line = String::new();
+                if BufReader::new(&stream).read_line(&mut line).is_err() {
+                    return;
+                }
+                if let Ok(mut seen) = seen.lock() {
+                    seen.push(line.trim_end().to_owned());
+                }
+                match reply {
+                    Some(reply) => {
+                        let _ = (&stream).write_all(&reply);
+                    }
+                    // Hold the connection open well past the client's deadline.
+                    None => std::thread::sleep(Duration::from_secs(20)),
+                }
+            });
+        }
+    });
+    (addr, queries)
+}
+
+/// Serves `body` at every path and records the paths asked.
+fn serve_json(body: Vec<u8>) -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind((LOCALHOST, 0)).expect("bind http");
+    let port = listener.local_addr().expect("addr").port();
+    let paths = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&paths);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (body, seen) = (body.clone(), Arc::clone(&seen));
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(&stream);
+                let mut line = String::new();
+                let mut first = None;
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                    if line == "\r\n" {
+                        break;
+                    }
+                    if first.is_none() {
+                        first = line.split_whitespace().nth(1).map(str::to_owned);
+                    }
+                    line.clear();
+                }
+                if let (Some(path), Ok(mut seen)) = (first, seen.lock()) {
+                    seen.push(path);
+                }
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/rdap+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let mut stream = &stream;
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&body);
+            });
+        }
+    });
+    (port, paths)
+}
+
+fn finding<'a>(report: &'a serde_json::Value, check: &str) -> &'a serde_json::Value {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["check"] == check)
+        .unwrap_or_else(|| panic!("no {check} finding in {report:#}"))
+}
+
+fn skipped(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["skipped"]
+        .as_array()
+        .expect("skipped")
+        .iter()
+        .map(|s| {
+            (
+                s["check"].as_str().unwrap_or_default().to_owned(),
+                s["reason"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn whois_expiry_decides_site_domain_expired() {
+    let dns = Dnsmasq::start(&["--address=/yunfan-data.cn/127.0.0.1"]);
+    let port =
+        serve_page(std::fs::read(root().join("examples/company-homepage.html")).expect("page"));
+    let filing = filing_with_ips("\"127.0.0.1\"");
+
+    // The 2014 CNNIC reply for google.cn: expired on 2015-03-17.
+    let (whois, queries) = serve_whois(Some(fixture("cn_google.cn_2014.txt")));
+    let server = whois.to_string();
+    let (output, report) = check(
+        &filing,
+        &dns,
+        port,
+        &["--allow-private", "--whois-server", &server],
+    );
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    let expired = finding(&report, "site.domain_expired");
+    assert_eq!(expired["status"], "fail", "{expired:#}");
+    assert!(
+        expired["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("2015-03-17")),
+        "{expired:#}"
+    );
+    let evidence = expired["evidence"].as_array().expect("evidence");
+    let value = |label: &str| {
+        evidence
+            .iter()
+            .find(|e| e["label"] == label)
+            .map(|e| e["value"].clone())
+            .unwrap_or_else(|| panic!("no {label} in {expired:#}"))
+    };
+    assert_eq!(value("注册商"), "MarkMonitor Inc.");
+    assert_eq!(value("持有人"), "Google Ireland Holdings");
+    assert_eq!(value("到期时间"), "2015-03-17T12:48:36+08:00");
+    assert_eq!(value("查询服务器"), server.as_str());
+    assert!(evidence.iter().all(|e| e["source"] == server.as_str()));
+    assert_eq!(*queries.lock().expect("queries"), ["yunfan-data.cn"]);
+    let skipped = skipped(&report);
+    assert!(!skipped.iter().any(|(id, _)| id == "site.domain_expired"));
+    let owner = skipped
+        .iter()
+        .find(|(id, _)| id == "entity.domain_owner_mismatch")
+        .expect("owner check stays skipped");
+    assert!(owner.1.contains("已采集"), "{owner:?}");
+
+    // The 2025 reply: expires 2027-03-17, more than 30 days after 2026-11-29.
+    let (whois, _) = serve_whois(Some(fixture("cn_google.cn_2025.txt")));
+    let (output, report) = check(
+        &filing,
+        &dns,
+        port,
+        &["--allow-private", "--whois-server", &whois.to_string()],
+    );
+    assert_eq!(
+        statuses(&report, "site.domain_expired"),
+        ["pass"],
+        "{report:#}"
+    );
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    // --date moves the moment expiry is judged at: in March 2027 it has expired.
+    let output = Command::new(env!("CARGO_BIN_EXE_beian"))
+        .arg("check")
+        .arg(&filing)
+        .args(["--dns-server", &dns.addr.to_string()])
+        .args(["--http-port", &port.to_string()])
+        .args(["--https-port", &closed_port().to_string()])
+        .args(["--allow-private", "--whois-server", &whois.to_string()])
+        .args(["--date", "2027-03-18", "--format", "json"])
+        .output()
+        .expect("run");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(statuses(&report, "site.domain_expired"), ["fail"]);
+}
+
+#[test]
+fn without_allow_private_whois_never_reaches_loopback() {
+    let dns = Dnsmasq::start(&["--address=/yunfan-data.cn/127.0.0.1"]);
+    let (whois, queries) = serve_whois(Some(fixture("cn_google.cn_2025.txt")));
+    let filing = filing_with_ips("\"127.0.0.1\"");
+    let (_, report) = check(
+        &filing,
+        &dns,
+        closed_port(),
+        &["--whois-server", &whois.to_string()],
+    );
+    let expired = finding(&report, "site.domain_expired");
+    assert_eq!(expired["status"], "inconclusive");
+    assert!(
+        expired["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("禁止访问")),
+        "{expired:#}"
+    );
+    assert!(queries.lock().expect("queries").is_empty());
+}
+
+#[test]
+fn a_silent_whois_server_is_inconclusive_within_the_deadline() {
+    let dns = Dnsmasq::start(&["--address=/yunfan-data.cn/127.0.0.1"]);
+    let (whois, _) = serve_whois(None);
+    let filing = filing_with_ips("\"127.0.0.1\"");
+    let started = Instant::now();
+    let (_, report) = check(
+        &filing,
+        &dns,
+        closed_port(),
+        &["--allow-private", "--whois-server", &whois.to_string()],
+    );
+    let expired = finding(&report, "site.domain_expired");
+    assert_eq!(expired["status"], "inconclusive", "{expired:#}");
+    assert!(
+        expired["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("总时限")),
+        "{expired:#}"
+    );
+    // --deadline 5 bounds the WHOIS exchange as it bounds a fetch.
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// The example filing with its domain moved to `.com`, so that it is asked over RDAP.
+fn com_filing() -> PathBuf {
+    let text = std::fs::read_to_string(root().join("examples/company.jsonc")).expect("example");
+    let text = text.replace(
+        "\"domains\": [\"yunfan-data.cn\"]",
+        "\"domains\": [\"yunfan-data.com\"]",
+    );
+    let dir = std::env::temp_dir().join(format!("beian-check-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("filing-com.json");
+    std::fs::write(&path, text).expect("write filing");
+    path
+}
+
+#[test]
+fn rdap_answers_for_a_com_domain_at_the_override() {
+    let dns = Dnsmasq::start(&[]);
+    let (port, paths) = serve_json(fixture("google.com_verisign_flipbit.json"));
+    let filing = com_filing();
+    let base = format!("http://127.0.0.1:{port}/");
+    let (_, report) = check(
+        &filing,
+        &dns,
+        closed_port(),
+        &["--allow-private", "--rdap-url", &base],
+    );
+    let expired = finding(&report, "site.domain_expired");
+    assert_eq!(expired["status"], "pass", "{expired:#}");
+    let source = format!("http://127.0.0.1:{port}/domain/yunfan-data.com");
+    assert!(
+        expired["evidence"]
+            .as_array()
+            .expect("evidence")
+            .iter()
+            .any(|e| e["label"] == "查询服务器" && e["value"] == source.as_str()),
+        "{expired:#}"
+    );
+    assert_eq!(*paths.lock().expect("paths"), ["/domain/yunfan-data.com"]);
+}
+
+#[test]
+fn a_refreshed_bootstrap_routes_rdap() {
+    let dns = Dnsmasq::start(&[]);
+    let (rdap_port, rdap_paths) = serve_json(fixture("google.com_verisign_flipbit.json"));
+    let bootstrap = format!(
+        r#"{{"version":"1.0","publication":"2026-11-01T00:00:00Z","services":[[["com"],["http://127.0.0.1:{rdap_port}/rdap/"]]]}}"#
+    );
+    let (iana_port, _) = serve_json(bootstrap.into_bytes());
+    let dir = std::env::temp_dir().join(format!("beian-bootstrap-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let out = dir.join("rdap-dns.json");
+    let refreshed = Command::new(env!("CARGO_BIN_EXE_beian"))
+        .args(["registration", "refresh-bootstrap", "--allow-private"])
+        .args([
+            "--url",
+            &format!("http://127.0.0.1:{iana_port}/rdap/dns.json"),
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run refresh");
+    let stdout = String::from_utf8_lossy(&refreshed.stdout);
+    assert_eq!(
+        refreshed.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&refreshed.stderr)
+    );
+    assert!(
+        stdout.contains(&out.display().to_string()) && stdout.contains("1 个顶级域"),
+        "{stdout}"
+    );
+
+    let bootstrap_flag = out.display().to_string();
+    let (_, report) = check(
+        &com_filing(),
+        &dns,
+        closed_port(),
+        &["--allow-private", "--rdap-bootstrap", &bootstrap_flag],
+    );
+    assert_eq!(
+        statuses(&report, "site.domain_expired"),
+        ["pass"],
+        "{report:#}"
+    );
+    assert_eq!(
+        *rdap_paths.lock().expect("paths"),
+        ["/rdap/domain/yunfan-data.com"]
+    );
+
+    // Without --allow-private the download is refused, and the old file stays.
+    let refused = Command::new(env!("CARGO_BIN_EXE_beian"))
+        .args(["registration", "refresh-bootstrap"])
+        .args([
+            "--url",
+            &format!("http://127.0.0.1:{iana_port}/rdap/dns.json"),
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run refresh");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(out.exists());
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,20 +3,25 @@
 //! Gathering and judging stay apart: this crate asks `beian-probe` what the world shows
 //! (DNS for every filed domain and its `www` host, the homepage over https and http),
 //! converts each answer into the plain evidence of `beian_checks::live`, and hands it to
-//! the judges together with the filed data. Sources that are not configured yet (WHOIS and
-//! RDAP, the outside registries) are reported as skipped, with the checks that need them,
-//! rather than silently passing.
+//! the judges together with the filed data. The registration of every filed domain's
+//! registrable domain is asked once over WHOIS or RDAP when that source is configured
+//! ([`EngineConfig::registration`]). Sources that are not configured (the registration
+//! source when it is off, the outside registries) are reported as skipped, with the checks
+//! that need them, rather than silently passing.
 
 use std::sync::Arc;
 
-use beian_checks::live::{DomainDns, FetchEvidence, HostEvidence, Lookup, ProviderNetwork};
+use beian_checks::live::{
+    DomainDns, FetchEvidence, HostEvidence, Lookup, ProviderNetwork, RegistrationEvidence,
+};
 use beian_checks::{LiveContext, PageSubject, Settings};
 use beian_domain::ident::DomainName;
 use beian_domain::{CheckId, EvidenceSource, Filing, Finding};
 use beian_probe::{
     AddressPolicy, DnsConfig, DnsResolver, FetchConfig, FetchOutcome, Fetcher, HostLookup,
+    RegistrationClient, RegistrationConfig, RegistrationLookup,
 };
-use chrono::{FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Utc};
 
 /// 引擎配置 — where to look and how patiently.
 #[derive(Debug, Clone)]
@@ -39,6 +44,11 @@ pub struct EngineConfig {
     pub settings: Settings,
     /// Extra trusted root certificates (PEM), e.g. the sandbox's CA.
     pub extra_root_certs_pem: Vec<Vec<u8>>,
+    /// The registration source (WHOIS/RDAP servers, bootstrap, rate limit, cache); `None`
+    /// leaves it off and `site.domain_expired` skipped. Off by default, so that building
+    /// an engine never queries registries by surprise; `beian check` turns it on unless
+    /// `--no-registration` is given.
+    pub registration: Option<RegistrationConfig>,
 }
 
 impl Default for EngineConfig {
@@ -53,6 +63,7 @@ impl Default for EngineConfig {
             provider: ProviderNetwork::default(),
             settings: Settings::default(),
             extra_root_certs_pem: Vec::new(),
+            registration: None,
         }
     }
 }
@@ -88,6 +99,7 @@ pub struct Engine {
 struct Inner {
     resolver: DnsResolver,
     fetcher: Fetcher,
+    registration: Option<RegistrationClient>,
     config: EngineConfig,
     dns_label: String,
 }
@@ -102,6 +114,18 @@ impl Engine {
         fetch.policy = config.policy.clone();
         fetch.extra_root_certs_pem = config.extra_root_certs_pem.clone();
         let fetcher = Fetcher::new(fetch).map_err(|e| SetupError(e.to_string()))?;
+        let registration = match &config.registration {
+            Some(registration) => Some(
+                RegistrationClient::new(
+                    registration.clone(),
+                    resolver.clone(),
+                    config.policy.clone(),
+                    config.extra_root_certs_pem.clone(),
+                )
+                .map_err(|e| SetupError(e.to_string()))?,
+            ),
+            None => None,
+        };
         let dns_label = if config.dns.servers.is_empty() {
             "系统解析器".to_owned()
         } else {
@@ -117,6 +141,7 @@ impl Engine {
             inner: Arc::new(Inner {
                 resolver,
                 fetcher,
+                registration,
                 config,
                 dns_label,
             }),
@@ -125,7 +150,11 @@ impl Engine {
 
     /// Runs every check the configuration allows on `filing`, judged on `today`. The
     /// websites are checked concurrently.
+    ///
+    /// Expiry is judged at a moment, not a day: the current time when `today` is today in
+    /// Beijing, else noon of `today` in Beijing (so `--date` moves the expiry check too).
     pub async fn check(&self, filing: &Filing, today: NaiveDate) -> Report {
+        let now = moment_of(today);
         let settings = &self.inner.config.settings;
         let mut findings = beian_checks::lint(filing, today, settings);
         let filing = Arc::new(filing.clone());
@@ -133,7 +162,7 @@ impl Engine {
         for index in 0..filing.websites.len() {
             let engine = self.clone();
             let filing = Arc::clone(&filing);
-            tasks.spawn(async move { (index, engine.check_website(&filing, index).await) });
+            tasks.spawn(async move { (index, engine.check_website(&filing, index, now).await) });
         }
         let mut per_site: Vec<(usize, Vec<Finding>)> = Vec::new();
         while let Some(joined) = tasks.join_next().await {
@@ -147,11 +176,22 @@ impl Engine {
         findings.extend(per_site.into_iter().flat_map(|(_, f)| f));
         Report {
             findings,
-            skipped: skipped_checks(),
+            skipped: self.skipped_checks(),
         }
     }
 
-    async fn check_website(&self, filing: &Filing, index: usize) -> Vec<Finding> {
+    /// The checks this engine cannot run, with why: those of sources it is not configured
+    /// for.
+    pub fn skipped_checks(&self) -> Vec<(CheckId, String)> {
+        skipped_checks_with(self.inner.registration.is_some())
+    }
+
+    async fn check_website(
+        &self,
+        filing: &Filing,
+        index: usize,
+        now: DateTime<FixedOffset>,
+    ) -> Vec<Finding> {
         let Some(website) = filing.websites.get(index) else {
             return Vec::new();
         };
@@ -160,6 +200,7 @@ impl Engine {
             .iter()
             .filter_map(|d| DomainName::parse(d).ok())
             .collect();
+        let registrations = self.registrations(&domains);
         let mut dns = Vec::new();
         for domain in &domains {
             dns.push(self.resolve(domain.as_str()).await);
@@ -194,16 +235,46 @@ impl Engine {
             fetches.push(https.0);
             fetches.push(http.0);
         }
+        let registrations = registrations.await;
         let ctx = LiveContext {
             filing,
             index,
             dns: &dns,
             fetches: &fetches,
             provider: &self.inner.config.provider,
+            registrations: &registrations,
+            now,
         };
         let mut findings = beian_checks::judge_live(&ctx);
         findings.extend(page_findings);
         findings
+    }
+
+    /// The registration of each registrable domain among `domains`, asked once each and
+    /// concurrently with the DNS and HTTP work (the returned future is awaited last).
+    fn registrations(
+        &self,
+        domains: &[DomainName],
+    ) -> impl std::future::Future<Output = Vec<RegistrationEvidence>> + use<> {
+        let client = self.inner.registration.clone();
+        let mut registrable: Vec<String> = Vec::new();
+        for domain in domains {
+            let name = domain.registrable().as_str().to_owned();
+            if !registrable.contains(&name) {
+                registrable.push(name);
+            }
+        }
+        let task = tokio::spawn(async move {
+            let Some(client) = client else {
+                return Vec::new();
+            };
+            let mut evidence = Vec::new();
+            for name in registrable {
+                evidence.push(convert_registration(client.lookup(&name).await));
+            }
+            evidence
+        });
+        async move { task.await.unwrap_or_default() }
     }
 
     fn url(&self, scheme: &str, domain: &DomainName) -> String {
@@ -284,26 +355,69 @@ fn convert(lookup: HostLookup) -> Lookup {
     }
 }
 
-/// The checks whose sources this engine does not have yet, with why.
+fn convert_registration(lookup: RegistrationLookup) -> RegistrationEvidence {
+    let observed_at: DateTime<Utc> = lookup.queried_at.into();
+    RegistrationEvidence {
+        domain: lookup.domain,
+        outcome: lookup.outcome,
+        server: lookup.server,
+        observed_at: observed_at
+            .with_timezone(&china())
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+    }
+}
+
+/// The checks an engine without any registration source cannot run, with why.
 pub fn skipped_checks() -> Vec<(CheckId, String)> {
+    skipped_checks_with(false)
+}
+
+/// The checks whose sources are not configured, with why. With the registration source
+/// on, only the outside registries are missing; the domain-owner check stays skipped (it
+/// needs the registrar's real-name data), though the WHOIS/RDAP registrant is gathered.
+pub fn skipped_checks_with(registration: bool) -> Vec<(CheckId, String)> {
     CheckId::ALL
         .iter()
         .filter_map(|id| {
-            let main = id.def().sources.first()?;
+            let sources = id.def().sources;
+            let main = sources.first()?;
             let reason = match main {
-                EvidenceSource::Registration => "未配置 WHOIS/RDAP 查询（域名注册信息）",
-                EvidenceSource::Registry => "未配置外部核验接口（工商、身份、运营商、注册商实名）",
+                EvidenceSource::Registration if registration => return None,
+                EvidenceSource::Registration => "未配置 WHOIS/RDAP 查询（域名注册信息）".to_owned(),
+                EvidenceSource::Registry
+                    if registration && sources.contains(&EvidenceSource::Registration) =>
+                {
+                    "未配置注册商实名核验接口；WHOIS/RDAP 中的域名持有人已采集（见 site.domain_expired 的证据），但公开注册信息不足以核对实名"
+                        .to_owned()
+                }
+                EvidenceSource::Registry => {
+                    "未配置外部核验接口（工商、身份、运营商、注册商实名）".to_owned()
+                }
                 _ => return None,
             };
-            Some((*id, reason.to_owned()))
+            Some((*id, reason))
         })
         .collect()
 }
 
+fn china() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+/// The moment a check on `today` is judged at: now when `today` is today in Beijing,
+/// else noon of `today` in Beijing.
+pub fn moment_of(today: NaiveDate) -> DateTime<FixedOffset> {
+    let now = Utc::now().with_timezone(&china());
+    if now.date_naive() == today {
+        return now;
+    }
+    let noon = today.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default());
+    noon.and_local_timezone(china()).single().unwrap_or(now)
+}
+
 /// Now in Beijing, RFC 3339.
 fn now() -> String {
-    let china = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
     Utc::now()
-        .with_timezone(&china)
+        .with_timezone(&china())
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }

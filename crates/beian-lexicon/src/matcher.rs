@@ -35,7 +35,7 @@
 //! inside a multi-character expansion (㍿ → 株式会社), where a match may not start or end.
 //! Tests compare it with `normalize` and the whole scan with a brute-force reference.
 
-use crate::normalize::{ALNUM, ASCII_CLASS, SPACE, UNCHANGED, UPPER, is_zero_width};
+use crate::normalize::{ALNUM, ASCII_CLASS, PLAIN, SPACE, UNCHANGED, UPPER, is_zero_width};
 use crate::t2s::{self, T2s};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
@@ -115,13 +115,21 @@ pub(crate) struct Producer<'t> {
 }
 
 impl<'t> Producer<'t> {
+    #[cfg(test)]
     pub(crate) fn new(text: &'t str) -> Producer<'t> {
+        Producer::at(text, 0, false)
+    }
+
+    /// A producer from byte `pos` (a character boundary with nothing pending before it),
+    /// `prev_alnum` telling whether the visible character before it is an ASCII letter or
+    /// digit.
+    pub(crate) fn at(text: &'t str, pos: usize, prev_alnum: bool) -> Producer<'t> {
         Producer {
             bytes: text.as_bytes(),
             text,
-            pos: 0,
+            pos,
             pending: None,
-            prev_alnum: false,
+            prev_alnum,
             t2s: t2s::table(),
             unchanged: &UNCHANGED,
             scratch: String::new(),
@@ -680,6 +688,13 @@ impl Trie {
     /// Leftmost-longest matches of the normalised `text`: `f(first, last, pattern)` per
     /// match, with its first and last normalised characters (their ranges and flags). Uses
     /// `window` as scratch.
+    ///
+    /// Two modes. Over characters the fold leaves alone (ideographs, lower-case ASCII
+    /// letters and digits, most punctuation: nearly all of a Chinese page) the walk decodes
+    /// the original bytes directly, with offsets as they are and no producer. At any other
+    /// character the producer takes over (a *spill* when a walk that started on unchanged
+    /// text runs into it, the window loop when a position itself needs normalising), and
+    /// hands back as soon as a position is again an unchanged character.
     #[inline]
     pub(crate) fn leftmost_longest(
         &self,
@@ -687,25 +702,200 @@ impl Trie {
         window: &mut Vec<NChar>,
         mut f: impl FnMut(NChar, NChar, u32),
     ) {
-        const BATCH: usize = 1024;
         window.clear();
         if self.max_len == 0 {
             return;
         }
-        let mut producer = Producer::new(text);
-        let mut more = true;
-        let mut p = 0;
+        let bytes = text.as_bytes();
+        let unchanged: &[u64; 1024] = &UNCHANGED;
+        let mut i = 0;
+        while i < bytes.len() {
+            let Some((c0, l0)) = decode_unchanged(bytes, i, unchanged) else {
+                // A character the fold changes (or whitespace): the producer's window loop
+                // from here. The character before `i` is unchanged, so nothing is pending.
+                let mut producer = Producer::at(text, i, prev_is_alnum(bytes, i));
+                window.clear();
+                i = self.window_loop(text, &mut producer, window, 0, true, &mut f);
+                continue;
+            };
+            let entry = self.first(c0);
+            if entry == 0 {
+                i += l0;
+                continue;
+            }
+            // The longest word so far: its node and the byte offset where it ends.
+            let mut best = if entry & IS_WORD != 0 { entry >> 2 } else { 0 };
+            let mut best_end = i + l0;
+            // Where the walk left unchanged text, and the node it had reached there (0 for
+            // none), and whether that node is of depth one.
+            let mut spill: Option<(usize, u32, bool)> = None;
+            if entry & HAS_KIDS != 0 {
+                let j1 = i + l0;
+                match decode_unchanged(bytes, j1, unchanged) {
+                    Some((c1, l1)) if self.may_pair(c0, c1) => {
+                        let pair = self.pair(c0, c1, entry >> 2);
+                        let mut j = j1 + l1;
+                        if pair & IS_WORD != 0 {
+                            best = pair >> 2;
+                            best_end = j;
+                        }
+                        let mut node = pair >> 2;
+                        if pair & HAS_KIDS != 0 {
+                            while j < bytes.len() {
+                                let Some((c, l)) = decode_unchanged(bytes, j, unchanged) else {
+                                    spill = Some((j, node, false));
+                                    break;
+                                };
+                                if !self.may_edge(node, c) {
+                                    break;
+                                }
+                                node = self.child(node, c);
+                                if node == 0 {
+                                    break;
+                                }
+                                j += l;
+                                if self.value(node) != 0 {
+                                    best = node;
+                                    best_end = j;
+                                }
+                            }
+                        }
+                    }
+                    Some(_) => {}
+                    None if j1 < bytes.len() => spill = Some((j1, entry >> 2, true)),
+                    None => {}
+                }
+            }
+            let first = NChar {
+                cp: c0,
+                len: l0 as u32,
+                start: i,
+            };
+            if let Some((j, node, depth_one)) = spill {
+                // Go on over the normalised text from `j`.
+                let mut producer = Producer::at(text, j, prev_is_alnum(bytes, j));
+                window.clear();
+                let mut more = true;
+                if let Some(q) = self.walk_window(
+                    &mut producer,
+                    window,
+                    &mut more,
+                    0,
+                    c0,
+                    node,
+                    depth_one,
+                    &mut best,
+                ) {
+                    if let Some(&last) = window.get(q) {
+                        f(first, last, self.value(best).wrapping_sub(1));
+                    }
+                    i = self.window_loop(text, &mut producer, window, q + 1, more, &mut f);
+                    continue;
+                }
+            }
+            if best == 0 {
+                i += l0;
+                continue;
+            }
+            let last = NChar {
+                cp: 0,
+                len: 0,
+                start: best_end,
+            };
+            f(first, last, self.value(best).wrapping_sub(1));
+            i = best_end;
+        }
+    }
+
+    /// Continues a walk over the normalised characters from `window[at]`, producing more
+    /// on demand: from `node`, a depth-one node of first character `c0` when `depth_one`,
+    /// deeper otherwise. Updates `best` and returns the window index of its last character
+    /// when the longest word ends there.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn walk_window(
+        &self,
+        producer: &mut Producer<'_>,
+        window: &mut Vec<NChar>,
+        more: &mut bool,
+        mut q: usize,
+        c0: u32,
+        mut node: u32,
+        depth_one: bool,
+        best: &mut u32,
+    ) -> Option<usize> {
+        let mut found = None;
+        let mut next = |window: &mut Vec<NChar>, q: usize| -> Option<u32> {
+            if q >= window.len() && *more {
+                *more = producer.fill(window, q + 1);
+            }
+            window.get(q).map(|c| c.char_code())
+        };
+        if depth_one {
+            let second = next(window, q)?;
+            if !self.may_pair(c0, second) {
+                return None;
+            }
+            let pair = self.pair(c0, second, node);
+            if pair & IS_WORD != 0 {
+                *best = pair >> 2;
+                found = Some(q);
+            }
+            if pair & HAS_KIDS == 0 {
+                return found;
+            }
+            node = pair >> 2;
+            q += 1;
+        }
+        while let Some(c) = next(window, q)
+            && self.may_edge(node, c)
+        {
+            node = self.child(node, c);
+            if node == 0 {
+                break;
+            }
+            if self.value(node) != 0 {
+                *best = node;
+                found = Some(q);
+            }
+            q += 1;
+        }
+        found
+    }
+
+    /// The window loop: leftmost-longest over the producer's characters from `window[p]`,
+    /// until a position is an unchanged character again (returns its byte offset) or the
+    /// text ends (returns its length).
+    fn window_loop(
+        &self,
+        text: &str,
+        producer: &mut Producer<'_>,
+        window: &mut Vec<NChar>,
+        mut p: usize,
+        mut more: bool,
+        f: &mut impl FnMut(NChar, NChar, u32),
+    ) -> usize {
+        let bytes = text.as_bytes();
+        let unchanged: &[u64; 1024] = &UNCHANGED;
         loop {
-            if more && p + self.max_len >= window.len() {
-                window.drain(..p.min(window.len()));
+            if p >= window.len() {
+                window.clear();
                 p = 0;
-                window.reserve(self.max_len + BATCH + 32);
-                more = producer.fill(window, self.max_len + BATCH);
+                if more {
+                    more = producer.fill(window, 1);
+                }
             }
             let Some(&first) = window.get(p) else {
-                return;
+                return bytes.len();
             };
             let c0 = first.char_code();
+            // Back to the byte loop at an unchanged character (one that stands for itself,
+            // so nothing is pending before it and nothing of it is expanded).
+            if first.cp == c0
+                && decode_unchanged(bytes, first.start, unchanged).is_some_and(|(c, _)| c == c0)
+            {
+                return first.start;
+            }
             let entry = self.first(c0);
             if entry == 0 {
                 p += 1;
@@ -715,30 +905,18 @@ impl Trie {
             let mut best = if entry & IS_WORD != 0 { entry >> 2 } else { 0 };
             let mut best_at = p;
             if entry & HAS_KIDS != 0
-                && let Some(second) = window.get(p + 1)
-                && self.may_pair(c0, second.char_code())
+                && let Some(q) = self.walk_window(
+                    producer,
+                    window,
+                    &mut more,
+                    p + 1,
+                    c0,
+                    entry >> 2,
+                    true,
+                    &mut best,
+                )
             {
-                let pair = self.pair(c0, second.char_code(), entry >> 2);
-                if pair & IS_WORD != 0 {
-                    best = pair >> 2;
-                    best_at = p + 1;
-                }
-                let mut node = pair >> 2;
-                let mut q = p + 2;
-                while pair & HAS_KIDS != 0
-                    && let Some(next) = window.get(q)
-                    && self.may_edge(node, next.char_code())
-                {
-                    node = self.child(node, next.char_code());
-                    if node == 0 {
-                        break;
-                    }
-                    if self.value(node) != 0 {
-                        best = node;
-                        best_at = q;
-                    }
-                    q += 1;
-                }
+                best_at = q;
             }
             if best == 0 {
                 p += 1;
@@ -749,6 +927,49 @@ impl Trie {
             }
             p = best_at + 1;
         }
+    }
+}
+
+/// Whether the character before byte `at` is an ASCII letter or digit (the fold's state
+/// after an unchanged character).
+#[inline(always)]
+fn prev_is_alnum(bytes: &[u8], at: usize) -> bool {
+    at.checked_sub(1)
+        .and_then(|k| bytes.get(k))
+        .is_some_and(u8::is_ascii_alphanumeric)
+}
+
+/// The character at byte `i` and its length, if the fold leaves it as it is: ASCII
+/// lower-case letters, digits, punctuation and controls (not whitespace); two- and
+/// three-byte characters in [`UNCHANGED`].
+#[inline(always)]
+fn decode_unchanged(bytes: &[u8], i: usize, unchanged: &[u64; 1024]) -> Option<(u32, usize)> {
+    let b = *bytes.get(i)?;
+    if b < 0x80 {
+        return match ASCII_CLASS[usize::from(b)] {
+            ALNUM | PLAIN => Some((u32::from(b), 1)),
+            _ => None,
+        };
+    }
+    let (cp, len) = if b >= 0xE0 {
+        if b >= 0xF0 {
+            return None;
+        }
+        let b1 = *bytes.get(i + 1)?;
+        let b2 = *bytes.get(i + 2)?;
+        (
+            (u32::from(b & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F),
+            3,
+        )
+    } else {
+        let b1 = *bytes.get(i + 1)?;
+        ((u32::from(b & 0x1F) << 6) | u32::from(b1 & 0x3F), 2)
+    };
+    // cp < 0x10000, so the index is below 1024.
+    if unchanged[(cp >> 6) as usize & 1023] & (1 << (cp & 63)) != 0 {
+        Some((cp, len))
+    } else {
+        None
     }
 }
 

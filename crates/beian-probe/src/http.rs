@@ -185,7 +185,7 @@ impl FailureStage {
 /// The resolver error when every address of a name is refused by the guard.
 #[derive(Debug, thiserror::Error)]
 #[error("{host} 的地址全部被拒绝: {}", list_blocked(.blocked))]
-struct BlockedDestination {
+pub(crate) struct BlockedDestination {
     host: String,
     blocked: Vec<Blocked>,
 }
@@ -198,16 +198,16 @@ fn list_blocked(blocked: &[Blocked]) -> String {
 /// The resolver error when a name does not resolve.
 #[derive(Debug, thiserror::Error)]
 #[error("{host}: {}", .lookup.describe())]
-struct DnsFailure {
+pub(crate) struct DnsFailure {
     host: String,
     lookup: HostLookup,
 }
 
 /// 受防护的解析 — reqwest's resolver: our DNS, then the guard. The addresses it returns
 /// are the only ones the connector will dial.
-struct GuardedResolve {
-    dns: DnsResolver,
-    policy: Arc<AddressPolicy>,
+pub(crate) struct GuardedResolve {
+    pub(crate) dns: DnsResolver,
+    pub(crate) policy: Arc<AddressPolicy>,
 }
 
 impl Resolve for GuardedResolve {
@@ -453,7 +453,9 @@ fn classify(err: &reqwest::Error) -> (FailureStage, String) {
     (FailureStage::Http, format!("HTTP 通信失败: {detail}"))
 }
 
-fn find_in_chain<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+pub(crate) fn find_in_chain<'a, T: StdError + 'static>(
+    err: &'a (dyn StdError + 'static),
+) -> Option<&'a T> {
     let mut current = Some(err);
     while let Some(e) = current {
         if let Some(found) = e.downcast_ref::<T>() {
@@ -473,7 +475,7 @@ fn find_in_chain<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -
 }
 
 /// "outer: inner: innermost", skipping repeats.
-fn error_chain(err: &(dyn StdError + 'static)) -> String {
+pub(crate) fn error_chain(err: &(dyn StdError + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut current = Some(err);
     while let Some(e) = current {
@@ -488,7 +490,7 @@ fn error_chain(err: &(dyn StdError + 'static)) -> String {
 
 /// rustls on the ring provider (no aws-lc), the bundled web PKI roots plus any extra roots,
 /// HTTP/1.1 only.
-fn tls_config(extra_pem: &[Vec<u8>]) -> Result<rustls::ClientConfig, FetchSetupError> {
+pub(crate) fn tls_config(extra_pem: &[Vec<u8>]) -> Result<rustls::ClientConfig, FetchSetupError> {
     let mut roots: rustls::RootCertStore = webpki_roots::TLS_SERVER_ROOTS.iter().cloned().collect();
     for pem in extra_pem {
         let mut added = 0usize;

@@ -17,7 +17,7 @@ pub struct Args {
     filing: PathBuf,
     #[command(flatten)]
     engine: super::engine_args::EngineArgs,
-    /// 核查日期（YYYY-MM-DD），默认今天（北京时间）
+    /// 核查日期（YYYY-MM-DD），默认今天（北京时间）；域名到期按这一天北京时间中午判断
     #[arg(long, value_parser = super::lint::parse_date)]
     date: Option<NaiveDate>,
     #[command(flatten)]

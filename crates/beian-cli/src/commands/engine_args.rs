@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use beian_checks::live::{Cidr, ProviderNetwork};
 use beian_engine::EngineConfig;
-use beian_probe::{AddressPolicy, DnsConfig};
+use beian_probe::{AddressPolicy, Bootstrap, DnsConfig, RegistrationConfig, ServerAddr};
 
 /// 联网核查的设置.
 #[derive(Debug, Clone, clap::Args)]
@@ -39,10 +39,37 @@ pub struct EngineArgs {
     /// 额外信任的根证书（PEM 文件，可重复），例如沙箱的 CA
     #[arg(long = "ca-cert", value_name = "PEM")]
     pub ca_certs: Vec<PathBuf>,
+    /// 所有 WHOIS 查询都发往这台服务器（主机:端口），代替按顶级域选择的注册局服务器
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_whois_server)]
+    pub whois_server: Option<ServerAddr>,
+    /// RDAP 服务地址（基础网址，查询 {基础网址}domain/{域名}），用于 .cn 以外的全部域名
+    #[arg(long, value_name = "URL", value_parser = parse_rdap_url)]
+    pub rdap_url: Option<url::Url>,
+    /// RDAP 引导文件（IANA dns.json 格式，可用 beian registration refresh-bootstrap 下载），代替内置的部分副本
+    #[arg(long, value_name = "FILE")]
+    pub rdap_bootstrap: Option<PathBuf>,
+    /// 不查询 WHOIS/RDAP（域名到期核查项列为未执行）
+    #[arg(long, conflicts_with_all = ["whois_server", "rdap_url", "rdap_bootstrap"])]
+    pub no_registration: bool,
+    /// 向同一台 WHOIS/RDAP 服务器两次查询之间至少间隔的毫秒数
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub whois_interval_ms: u64,
 }
 
 fn parse_cidr(s: &str) -> Result<Cidr, String> {
     Cidr::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_whois_server(s: &str) -> Result<ServerAddr, String> {
+    ServerAddr::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_rdap_url(s: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(s.trim()).map_err(|e| format!("“{s}”不是有效的网址：{e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("“{s}”不是 http 或 https 网址"));
+    }
+    Ok(url)
 }
 
 impl EngineArgs {
@@ -74,7 +101,35 @@ impl EngineArgs {
                 cdn_suffixes: self.provider_cdn.clone(),
             },
             extra_root_certs_pem,
+            registration: self.registration()?,
             ..EngineConfig::default()
         })
+    }
+
+    /// The registration source (WHOIS/RDAP) these flags describe, or `None` with
+    /// `--no-registration`. The WHOIS and RDAP queries share `--connect-timeout` and
+    /// `--deadline` with the homepage fetch.
+    fn registration(&self) -> anyhow::Result<Option<RegistrationConfig>> {
+        if self.no_registration {
+            return Ok(None);
+        }
+        let bootstrap = match &self.rdap_bootstrap {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("无法读取 RDAP 引导文件 {}", path.display()))?;
+                Bootstrap::parse(&text)
+                    .map_err(|e| anyhow::anyhow!("RDAP 引导文件 {} 有误：{e}", path.display()))?
+            }
+            None => Bootstrap::bundled(),
+        };
+        Ok(Some(RegistrationConfig {
+            whois_server: self.whois_server.clone(),
+            rdap_url: self.rdap_url.clone(),
+            bootstrap,
+            min_interval: Duration::from_millis(self.whois_interval_ms),
+            connect_timeout: Duration::from_secs(self.connect_timeout),
+            deadline: Duration::from_secs(self.deadline),
+            ..RegistrationConfig::default()
+        }))
     }
 }

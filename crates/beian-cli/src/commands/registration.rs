@@ -1,11 +1,17 @@
 //! `beian registration parse (--whois FILE | --rdap FILE)`: a saved WHOIS or RDAP reply,
 //! read offline into the registration model the domain checks use.
 //!
+//! `beian registration refresh-bootstrap [--url URL] [--out FILE]`: downloads IANA's RDAP
+//! bootstrap (which RDAP server answers for which TLD) into a file that `beian check
+//! --rdap-bootstrap FILE` then uses instead of the partial copy built into the binary.
+//!
 //! Useful on its own to see what a registry says, and to check the parser on a reply
 //! that a live check could not read. Any reply that parses exits 0, whatever it says
 //! (registered, unregistered, reserved): judging it is the checks' job.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 use beian_registration::{Outcome as RegOutcome, ParseError, Registration};
@@ -24,6 +30,27 @@ pub struct Args {
 enum Command {
     /// 解析保存下来的 WHOIS 或 RDAP 回复：注册商、持有人、注册与到期时间、状态
     Parse(ParseArgs),
+    /// 下载 IANA 的 RDAP 引导文件（各顶级域的 RDAP 服务地址），供 beian check --rdap-bootstrap 使用
+    RefreshBootstrap(RefreshArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct RefreshArgs {
+    /// 引导文件的下载地址
+    #[arg(long, value_name = "URL", default_value = beian_probe::rdap::IANA_BOOTSTRAP_URL)]
+    url: String,
+    /// 保存到的文件（先写临时文件再替换，下载失败时保留原文件）
+    #[arg(long, value_name = "FILE", default_value = "rdap-dns.json")]
+    out: PathBuf,
+    /// 使用的 DNS 服务器 IP:端口（可重复）；不给出时使用系统解析器
+    #[arg(long = "dns-server", value_name = "IP:PORT")]
+    dns_servers: Vec<SocketAddr>,
+    /// 允许访问内网、回环等地址（仅用于沙箱和测试）
+    #[arg(long)]
+    allow_private: bool,
+    /// 下载的总时限（秒）
+    #[arg(long, default_value_t = 30)]
+    deadline: u64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -45,7 +72,48 @@ struct ParseArgs {
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     match &args.command {
         Command::Parse(args) => parse(args),
+        Command::RefreshBootstrap(args) => refresh(args),
     }
+}
+
+fn refresh(args: &RefreshArgs) -> anyhow::Result<Outcome> {
+    use beian_probe::{AddressPolicy, DnsConfig, DnsResolver, RdapClient, RdapConfig};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("无法启动异步运行时")?;
+    let refreshed = runtime.block_on(async {
+        let dns = DnsResolver::new(&DnsConfig {
+            servers: args.dns_servers.clone(),
+            ..DnsConfig::default()
+        })?;
+        let client = RdapClient::new(RdapConfig {
+            deadline: Duration::from_secs(args.deadline),
+            policy: if args.allow_private {
+                AddressPolicy::allow_private()
+            } else {
+                AddressPolicy::strict()
+            },
+            max_body: 8 * 1024 * 1024,
+            ..RdapConfig::new(dns)
+        })?;
+        anyhow::Ok(beian_probe::refresh_bootstrap(&client, &args.url, &args.out).await?)
+    })?;
+    println!(
+        "已将 RDAP 引导文件写入 {}（{} 字节，{} 个顶级域{}）",
+        args.out.display(),
+        refreshed.bytes,
+        refreshed.tlds,
+        refreshed
+            .publication
+            .map(|p| format!("，发布时间 {p}"))
+            .unwrap_or_default()
+    );
+    println!(
+        "使用方法：beian check 备案.json --rdap-bootstrap {}",
+        args.out.display()
+    );
+    Ok(Outcome::Clean)
 }
 
 /// `parse_whois` or `parse_rdap`.

@@ -3,5 +3,6 @@
 
 mod dns;
 mod http;
+mod registration;
 mod ssrf;
 mod support;
