@@ -49,6 +49,9 @@ pub struct EngineConfig {
     /// an engine never queries registries by surprise; `beian check` turns it on unless
     /// `--no-registration` is given.
     pub registration: Option<RegistrationConfig>,
+    /// At most this many homepage fetches to one server address at once (0: no limit).
+    /// Many filed sites share a server; a sweep must not hammer it.
+    pub per_ip_concurrency: usize,
 }
 
 impl Default for EngineConfig {
@@ -64,6 +67,7 @@ impl Default for EngineConfig {
             settings: Settings::default(),
             extra_root_certs_pem: Vec::new(),
             registration: None,
+            per_ip_concurrency: 8,
         }
     }
 }
@@ -102,6 +106,7 @@ struct Inner {
     registration: Option<RegistrationClient>,
     config: EngineConfig,
     dns_label: String,
+    per_ip: PerIpLimit,
 }
 
 impl Engine {
@@ -142,6 +147,7 @@ impl Engine {
                 resolver,
                 fetcher,
                 registration,
+                per_ip: PerIpLimit::new(config.per_ip_concurrency),
                 config,
                 dns_label,
             }),
@@ -209,6 +215,10 @@ impl Engine {
         let mut page_findings = Vec::new();
         if let Some(domain) = domains.first() {
             let (https_url, http_url) = (self.url("https", domain), self.url("http", domain));
+            // Politeness: the server this domain resolved to takes a bounded number of
+            // our fetches at once, however many filed sites it hosts.
+            let server = dns.first().and_then(|d| d.addresses().first().copied());
+            let _permit = self.inner.per_ip.acquire(server).await;
             let (https, http) = tokio::join!(self.fetch(&https_url), self.fetch(&http_url));
             // The https page wins when it works; otherwise the http one.
             let page = [&https, &http]
@@ -420,4 +430,76 @@ fn now() -> String {
     Utc::now()
         .with_timezone(&china())
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// 单服务器并发上限 — a semaphore per server address, created on first use.
+#[derive(Debug)]
+struct PerIpLimit {
+    limit: usize,
+    semaphores:
+        std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, Arc<tokio::sync::Semaphore>>>,
+}
+
+impl PerIpLimit {
+    fn new(limit: usize) -> Self {
+        PerIpLimit {
+            limit,
+            semaphores: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// Waits for a slot on `ip`'s server; no address or no limit means no wait.
+    async fn acquire(
+        &self,
+        ip: Option<std::net::IpAddr>,
+    ) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let ip = ip?;
+        if self.limit == 0 {
+            return None;
+        }
+        let semaphore = {
+            let mut map = self
+                .semaphores
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(
+                map.entry(ip)
+                    .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(self.limit))),
+            )
+        };
+        semaphore.acquire_owned().await.ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_server_gets_at_most_its_share_of_fetches() {
+        let limit = PerIpLimit::new(2);
+        let ip: std::net::IpAddr = "203.0.113.7".parse().expect("ip");
+        let first = limit.acquire(Some(ip)).await;
+        let second = limit.acquire(Some(ip)).await;
+        assert!(first.is_some() && second.is_some());
+        let third = tokio::time::timeout(
+            std::time::Duration::from_millis(50),
+            limit.acquire(Some(ip)),
+        )
+        .await;
+        assert!(third.is_err(), "a third fetch to the same server must wait");
+        let other: std::net::IpAddr = "203.0.113.8".parse().expect("ip");
+        assert!(
+            limit.acquire(Some(other)).await.is_some(),
+            "another server does not wait"
+        );
+        drop(first);
+        let third = tokio::time::timeout(
+            std::time::Duration::from_millis(50),
+            limit.acquire(Some(ip)),
+        )
+        .await;
+        assert!(third.is_ok(), "a freed slot is taken");
+        assert!(PerIpLimit::new(0).acquire(Some(ip)).await.is_none());
+    }
 }

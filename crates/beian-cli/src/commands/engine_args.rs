@@ -39,6 +39,9 @@ pub struct EngineArgs {
     /// 额外信任的根证书（PEM 文件，可重复），例如沙箱的 CA
     #[arg(long = "ca-cert", value_name = "PEM")]
     pub ca_certs: Vec<PathBuf>,
+    /// 对同一服务器地址同时进行的首页抓取上限（0 表示不限）
+    #[arg(long, default_value_t = 8)]
+    pub per_ip: usize,
     /// 所有 WHOIS 查询都发往这台服务器（主机:端口），代替按顶级域选择的注册局服务器
     #[arg(long, value_name = "HOST:PORT", value_parser = parse_whois_server)]
     pub whois_server: Option<ServerAddr>,
@@ -101,6 +104,7 @@ impl EngineArgs {
                 cdn_suffixes: self.provider_cdn.clone(),
             },
             extra_root_certs_pem,
+            per_ip_concurrency: self.per_ip,
             registration: self.registration()?,
             ..EngineConfig::default()
         })
