@@ -6,6 +6,7 @@ pub mod engine_args;
 pub mod inspect;
 pub mod lint;
 pub mod registration;
+pub mod sandbox;
 pub mod sweep;
 pub mod validate;
 

@@ -37,6 +37,8 @@ enum Command {
     Sweep(commands::sweep::Args),
     /// 域名注册信息（WHOIS / RDAP）：离线解析保存下来的回复，更新 RDAP 引导文件
     Registration(commands::registration::Args),
+    /// 本机沙箱：生成带已知问题的备案和网站，在回环地址上提供 DNS、HTTP(S) 和 WHOIS 服务
+    Sandbox(commands::sandbox::Args),
 }
 
 /// What a command concluded, mapped to the process exit code.
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(&args),
         Command::Sweep(args) => commands::sweep::run(&args),
         Command::Registration(args) => commands::registration::run(&args),
+        Command::Sandbox(args) => commands::sandbox::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -1,0 +1,182 @@
+//! `beian sandbox`: a simulated internet on loopback.
+//!
+//! Generates the world (filings with known faults, their homepages, DNS and WHOIS data),
+//! writes `filings.jsonl`, `truth.jsonl`, `ca.pem` and `flags.txt` into `--out`, prints the
+//! flags that point `check` and `sweep` at it, and serves until Ctrl-C (or for
+//! `--for-seconds`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use beian_sandbox::{Sandbox, ServeConfig, World, WorldConfig, default_check_date};
+use chrono::NaiveDate;
+use clap::CommandFactory;
+
+use crate::Outcome;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// 生成的网站数量
+    #[arg(long, default_value_t = 1000)]
+    sites: usize,
+    /// 随机种子：同一种子生成完全相同的数据
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// 每个 HTTP 请求在应答前的延迟（毫秒）
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    latency: u64,
+    /// 输出目录：filings.jsonl、truth.jsonl、ca.pem、flags.txt
+    #[arg(long, value_name = "DIR", default_value = "sandbox")]
+    out: PathBuf,
+    /// DNS 端口（UDP 和 TCP，127.0.0.1）；0 表示自动选择空闲端口
+    #[arg(long, value_name = "P", default_value_t = 0)]
+    dns_port: u16,
+    /// HTTP 端口（所有沙箱地址）；0 表示自动选择
+    #[arg(long, value_name = "P", default_value_t = 0)]
+    http_port: u16,
+    /// HTTPS 端口（所有沙箱地址）；0 表示自动选择
+    #[arg(long, value_name = "P", default_value_t = 0)]
+    https_port: u16,
+    /// WHOIS 端口（127.0.0.1）；0 表示自动选择
+    #[arg(long, value_name = "P", default_value_t = 0)]
+    whois_port: u16,
+    /// 核查日期（YYYY-MM-DD）：域名和证件的到期日以它为准，默认 2026-11-29
+    #[arg(long, value_parser = super::lint::parse_date)]
+    date: Option<NaiveDate>,
+    /// 前几个网站和备案各带一种问题，保证每种问题至少出现一次（用于演示和小规模测试）
+    #[arg(long)]
+    showcase: bool,
+    /// 运行指定秒数后退出（用于脚本）；默认一直运行到 Ctrl-C
+    #[arg(long, value_name = "S")]
+    for_seconds: Option<u64>,
+}
+
+/// Whether `beian check` has the long flag `name` (the WHOIS flags came later).
+fn check_has_flag(name: &str) -> bool {
+    let cli = crate::Cli::command();
+    cli.find_subcommand("check").is_some_and(|check| {
+        check
+            .get_arguments()
+            .any(|arg| arg.get_long() == Some(name))
+    })
+}
+
+pub fn run(args: &Args) -> anyhow::Result<Outcome> {
+    if args.sites == 0 {
+        anyhow::bail!("--sites 必须大于 0");
+    }
+    let config = WorldConfig {
+        sites: args.sites,
+        seed: args.seed,
+        check_date: args.date.unwrap_or_else(default_check_date),
+        showcase: args.showcase,
+    };
+    let world = World::generate(&config);
+    let serve = ServeConfig {
+        latency: Duration::from_millis(args.latency),
+        dns_port: args.dns_port,
+        http_port: args.http_port,
+        https_port: args.https_port,
+        whois_port: args.whois_port,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("无法启动异步运行时")?;
+    runtime.block_on(serve_until_stopped(world, serve, args))?;
+    Ok(Outcome::Clean)
+}
+
+async fn serve_until_stopped(world: World, serve: ServeConfig, args: &Args) -> anyhow::Result<()> {
+    let sandbox = Sandbox::start(world, &serve).await?;
+    let out = &args.out;
+    sandbox
+        .write_files(out)
+        .with_context(|| format!("无法写入沙箱目录 {}", out.display()))?;
+    let ca_path = out.join("ca.pem");
+    let with_whois = check_has_flag("whois-server");
+    let flags = sandbox.flags(Some(&ca_path), with_whois).join(" ");
+    std::fs::write(out.join("flags.txt"), format!("{flags}\n"))
+        .with_context(|| format!("无法写入 {}", out.join("flags.txt").display()))?;
+
+    let world = sandbox.world();
+    let ips = beian_sandbox::world::listening_ips();
+    let first = ips.first().map(ToString::to_string).unwrap_or_default();
+    let last = ips.last().map(ToString::to_string).unwrap_or_default();
+    println!(
+        "沙箱已启动：{} 个网站，{} 份备案（种子 {}，核查日期 {}）",
+        world.sites.len(),
+        world.filings.len(),
+        world.config.seed,
+        world.config.check_date.format("%Y-%m-%d")
+    );
+    println!(
+        "  DNS    {}（UDP 和 TCP，{} 个 UDP 套接字，每个接收缓冲 {} KiB）",
+        sandbox.dns_addr(),
+        beian_sandbox::dns::UDP_SOCKETS,
+        sandbox.dns_recv_buffer() / 1024
+    );
+    println!(
+        "  HTTP   {} 个地址（{first} 至 {last}）端口 {}",
+        ips.len(),
+        sandbox.http_port()
+    );
+    println!(
+        "  HTTPS  同上，端口 {}，证书由沙箱 CA 签发：{}",
+        sandbox.https_port(),
+        ca_path.display()
+    );
+    println!("  WHOIS  {}", sandbox.whois_addr());
+    println!(
+        "已写出 {}：filings.jsonl（备案）、truth.jsonl（每份备案应得的核查结果）、ca.pem、flags.txt",
+        out.display()
+    );
+    println!("注入的问题（个数，占网站或备案的比例）：");
+    for (fault, count) in world.fault_counts() {
+        if count == 0 {
+            continue;
+        }
+        let base = match fault {
+            beian_sandbox::Fault::BadCreditCode
+            | beian_sandbox::Fault::BadPrincipalId
+            | beian_sandbox::Fault::PrincipalIdExpired => world.filings.len(),
+            _ => world.sites.len(),
+        };
+        println!(
+            "  {:<28} {count:>6}  {:>5.1}%  {}",
+            fault.name(),
+            count as f64 * 100.0 / base.max(1) as f64,
+            fault.label()
+        );
+    }
+    if !with_whois {
+        println!(
+            "（本版本的 beian check 还没有 --whois-server，WHOIS 服务器 {} 可单独使用）",
+            sandbox.whois_addr()
+        );
+    }
+    println!("核查参数（已写入 {}）：", out.join("flags.txt").display());
+    println!("  {flags}");
+    println!("例如：");
+    println!(
+        "  beian sweep --filings {} --out results.jsonl $(cat {})",
+        out.join("filings.jsonl").display(),
+        out.join("flags.txt").display()
+    );
+    match args.for_seconds {
+        Some(seconds) => println!("{seconds} 秒后停止。"),
+        None => println!("按 Ctrl-C 停止。"),
+    }
+
+    match args.for_seconds {
+        Some(seconds) => tokio::time::sleep(Duration::from_secs(seconds)).await,
+        None => {
+            beian_sandbox::ctrl_c()
+                .await
+                .context("无法等待 Ctrl-C 信号")?;
+        }
+    }
+    sandbox.shutdown().await;
+    Ok(())
+}

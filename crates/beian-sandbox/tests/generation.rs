@@ -1,0 +1,196 @@
+//! Generation is deterministic, every filing parses, and the truth is exactly what the
+//! offline judges report: `lint` on every filing and `inspect` on every homepage that the
+//! engine will analyse.
+
+use std::collections::BTreeSet;
+
+use beian_checks::{PageSubject, Settings};
+use beian_domain::{CheckId, Filing, Finding, Status, Target};
+use beian_sandbox::{Behavior, Expected, ExpectedTarget, Fault, World, WorldConfig};
+
+fn config(sites: usize, seed: u64) -> WorldConfig {
+    WorldConfig {
+        sites,
+        seed,
+        ..WorldConfig::default()
+    }
+}
+
+fn reported(findings: &[Finding]) -> BTreeSet<(CheckId, Status, ExpectedTarget)> {
+    findings
+        .iter()
+        .filter(|f| matches!(f.status, Status::Fail | Status::Warn))
+        .map(|f| {
+            let target = match f.target {
+                Target::Website { index, .. } => ExpectedTarget::Website { index },
+                _ => ExpectedTarget::Entity,
+            };
+            (f.check, f.status, target)
+        })
+        .collect()
+}
+
+fn expected(
+    list: &[Expected],
+    keep: impl Fn(&Expected) -> bool,
+) -> BTreeSet<(CheckId, Status, ExpectedTarget)> {
+    list.iter()
+        .filter(|e| keep(e))
+        .map(|e| (e.check, e.status, e.target))
+        .collect()
+}
+
+#[test]
+fn the_same_seed_gives_the_same_bytes() {
+    let a = World::generate(&config(300, 7));
+    let b = World::generate(&config(300, 7));
+    assert_eq!(a.filings_jsonl(), b.filings_jsonl());
+    assert_eq!(a.truth_jsonl(), b.truth_jsonl());
+    for (x, y) in a.sites.iter().zip(&b.sites) {
+        assert_eq!(x.page, y.page, "{}", x.key);
+    }
+    let c = World::generate(&config(300, 8));
+    assert_ne!(a.filings_jsonl(), c.filings_jsonl());
+    // A smaller world is a prefix of a larger one (sites do not shift).
+    let small = World::generate(&config(100, 7));
+    assert_eq!(small.sites.len(), 100);
+    assert_eq!(small.sites[42].page, a.sites[42].page);
+}
+
+#[test]
+fn every_filing_parses_and_the_shape_is_as_promised() {
+    let world = World::generate(&config(2000, 11));
+    assert_eq!(world.sites.len(), 2000);
+    let lines: Vec<&str> = world
+        .filings_jsonl()
+        .lines()
+        .map(str::to_owned)
+        .collect::<Vec<_>>()
+        .leak()
+        .iter()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(lines.len(), world.filings.len());
+    for (line, generated) in lines.iter().zip(&world.filings) {
+        let parsed = Filing::from_json(line).unwrap_or_else(|e| panic!("{}: {e}", generated.key));
+        assert_eq!(parsed, generated.filing);
+        for website in &parsed.websites {
+            assert_eq!(website.domains.len(), 1);
+        }
+    }
+    assert_eq!(world.truth_jsonl().lines().count(), world.filings.len());
+    for site in &world.sites {
+        if site.behavior == Behavior::Page || matches!(site.behavior, Behavior::HugeBody { .. }) {
+            let len = site.page.len();
+            assert!(
+                (4_000..=60_000).contains(&len),
+                "{} is {len} bytes",
+                site.key
+            );
+        }
+    }
+    // Every fault of the tables shows up in a world this size.
+    for (fault, count) in world.fault_counts() {
+        let rare = matches!(
+            fault,
+            Fault::Trickle
+                | Fault::HugeBody
+                | Fault::RedirectLoop
+                | Fault::BrokenTls
+                | Fault::ClientHold
+        );
+        assert!(count > 0 || rare, "{fault:?} never injected");
+    }
+}
+
+#[test]
+fn lint_reports_exactly_the_filing_truth() {
+    let world = World::generate(&config(3000, 5));
+    let settings = Settings::default();
+    // Checks judged on the filing alone (pre_approval and interactive_feature are judged
+    // on the page too; the generator only ever breaks them there).
+    let page_checks: BTreeSet<CheckId> = beian_checks::registry::PAGE_CHECKS
+        .iter()
+        .map(|c| c.id())
+        .collect();
+    let lint_checks: BTreeSet<CheckId> = beian_checks::registry::FILING_CHECKS
+        .iter()
+        .map(|c| c.id())
+        .filter(|id| !page_checks.contains(id))
+        .collect();
+    for generated in &world.filings {
+        let findings = beian_checks::lint(&generated.filing, world.config.check_date, &settings);
+        let got = reported(&findings);
+        let want = expected(&generated.expected, |e| lint_checks.contains(&e.check));
+        assert_eq!(
+            got,
+            want,
+            "{}: {:#?}",
+            generated.key,
+            findings
+                .iter()
+                .filter(|f| f.status != Status::Pass)
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn inspect_reports_exactly_the_page_truth() {
+    let world = World::generate(&config(1200, 9));
+    let settings = Settings::default();
+    let page_checks: BTreeSet<CheckId> = beian_checks::registry::PAGE_CHECKS
+        .iter()
+        .map(|c| c.id())
+        .collect();
+    let mut analysed = 0;
+    for site in &world.sites {
+        // Pages the engine analyses: the domain resolves to a listening address and the
+        // server answers 200 with the page.
+        let served = site.resolves_to.is_some() && site.fault != Some(Fault::Refused);
+        let page = match site.behavior {
+            Behavior::Page if served => site.page.to_vec(),
+            Behavior::HugeBody { footer_at } if served => {
+                // What the fetcher keeps: the first 2 MiB.
+                let mut bytes = site.page[..footer_at].to_vec();
+                let filler = beian_sandbox::page::huge_filler();
+                while bytes.len() < 2 * 1024 * 1024 {
+                    bytes.extend_from_slice(&filler);
+                }
+                bytes.truncate(2 * 1024 * 1024);
+                bytes
+            }
+            _ => continue,
+        };
+        analysed += 1;
+        let generated = &world.filings[site.filing];
+        let analysis = beian_page::analyze(&page, Some(site.content_type));
+        let findings = beian_checks::inspect(
+            &analysis,
+            Some(PageSubject {
+                filing: &generated.filing,
+                index: site.index,
+            }),
+            &settings,
+            "sandbox",
+            "2026-11-29T12:00:00+08:00",
+        );
+        let got = reported(&findings);
+        let want = expected(&generated.expected, |e| {
+            page_checks.contains(&e.check)
+                && e.target == ExpectedTarget::Website { index: site.index }
+        });
+        assert_eq!(
+            got,
+            want,
+            "{} ({:?}): {:#?}",
+            site.key,
+            site.fault,
+            findings
+                .iter()
+                .filter(|f| f.status != Status::Pass)
+                .collect::<Vec<_>>()
+        );
+    }
+    assert!(analysed > 1000, "{analysed}");
+}
