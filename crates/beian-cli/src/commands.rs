@@ -7,6 +7,7 @@ pub mod inspect;
 pub mod lint;
 pub mod registration;
 pub mod sandbox;
+pub mod score;
 pub mod sweep;
 pub mod validate;
 

@@ -39,6 +39,8 @@ enum Command {
     Registration(commands::registration::Args),
     /// 本机沙箱：生成带已知问题的备案和网站，在回环地址上提供 DNS、HTTP(S) 和 WHOIS 服务
     Sandbox(commands::sandbox::Args),
+    /// 对照沙箱的标准答案（truth.jsonl）为一次批量核查的结果打分
+    Score(commands::score::Args),
 }
 
 /// What a command concluded, mapped to the process exit code.
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => commands::sweep::run(&args),
         Command::Registration(args) => commands::registration::run(&args),
         Command::Sandbox(args) => commands::sandbox::run(&args),
+        Command::Score(args) => commands::score::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

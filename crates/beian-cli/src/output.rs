@@ -163,3 +163,21 @@ fn plain(value: &serde_json::Value) -> String {
         other => other.to_string(),
     }
 }
+
+/// Pads `text` on the right to `width` terminal columns, counting CJK characters as two.
+pub fn pad(text: &str, width: usize) -> String {
+    let columns: usize = text
+        .chars()
+        .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
+        .sum();
+    format!("{text}{}", " ".repeat(width.saturating_sub(columns)))
+}
+
+/// Pads `text` on the left to `width` terminal columns, counting CJK characters as two.
+pub fn pad_left(text: &str, width: usize) -> String {
+    let columns: usize = text
+        .chars()
+        .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
+        .sum();
+    format!("{}{text}", " ".repeat(width.saturating_sub(columns)))
+}

@@ -557,3 +557,73 @@ fn registration_parse_refuses_bad_input_with_exit_two() {
         "only one of --whois and --rdap"
     );
 }
+
+#[test]
+fn score_counts_hits_misses_and_extras_against_the_truth() {
+    let truth = temp_file(
+        "truth.jsonl",
+        concat!(
+            r#"{"line":1,"expected":[{"check":"site.ip_mismatch","status":"fail","target":{"kind":"website","index":0}}]}"#,
+            "\n",
+            r#"{"line":2,"expected":[]}"#,
+            "\n",
+            r#"{"line":3,"expected":[{"check":"site.title_mismatch","status":"fail","target":{"kind":"website","index":0}}]}"#,
+            "\n"
+        )
+        .as_bytes(),
+    );
+    let exact = temp_file(
+        "exact.jsonl",
+        concat!(
+            r#"{"line":2,"findings":[{"check":"site.police_number","status":"pass","target":{"kind":"website","index":0}}]}"#,
+            "\n",
+            r#"{"line":1,"findings":[{"check":"site.ip_mismatch","status":"fail","target":{"kind":"website","index":0}}]}"#,
+            "\n"
+        )
+        .as_bytes(),
+    );
+    let truth_path = truth.to_str().expect("utf-8");
+    let output = beian(&[
+        "score",
+        "--truth",
+        truth_path,
+        "--results",
+        exact.to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "line 3 was not swept, so it is not counted"
+    );
+    let report = json(&output);
+    assert_eq!(
+        (report["expected"].as_u64(), report["found"].as_u64()),
+        (Some(1), Some(1))
+    );
+
+    let wrong = temp_file(
+        "wrong.jsonl",
+        concat!(
+            r#"{"line":1,"findings":[]}"#,
+            "\n",
+            r#"{"line":2,"findings":[{"check":"site.footer_link","status":"fail","target":{"kind":"website","index":0}}]}"#,
+            "\n"
+        )
+        .as_bytes(),
+    );
+    let output = beian(&[
+        "score",
+        "--truth",
+        truth_path,
+        "--results",
+        wrong.to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = json(&output);
+    assert_eq!(report["missing"][0]["check"], "site.ip_mismatch");
+    assert_eq!(report["extra"][0]["check"], "site.footer_link");
+}

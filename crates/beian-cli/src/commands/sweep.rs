@@ -22,7 +22,7 @@ use serde_json::json;
 use tokio::sync::{Semaphore, mpsc};
 
 use crate::Outcome;
-use crate::output::Painter;
+use crate::output::{Painter, pad, pad_left};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -304,8 +304,11 @@ impl Summary {
         println!("  用时 {elapsed:.1} 秒，{rate:.1} 份/秒");
         if !self.by_check.is_empty() {
             println!(
-                "\n  {:<34} {:>8} {:>8} {:>8}",
-                "核查项", "不通过", "提示", "无法判断"
+                "\n  {} {} {} {}",
+                pad("核查项", 34),
+                pad_left("不通过", 8),
+                pad_left("提示", 8),
+                pad_left("无法判断", 8)
             );
             for (id, [fail, warn, inconclusive]) in &self.by_check {
                 println!("  {id:<34} {fail:>8} {warn:>8} {inconclusive:>8}");

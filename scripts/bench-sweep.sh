@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Sweep throughput against the sandbox, with the raw HTTP ceiling of the same sandbox
+# measured in the same run by wrk (a new connection per request, as a sweep meets each
+# host once), peak RSS of the sweep, and the score against the ground truth.
+#
+#   ./scripts/bench-sweep.sh 10000 100000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v wrk >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk)
+[ -x /usr/bin/time ] || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends time)
+cargo build --release --locked -p beian-cli
+beian=target/release/beian
+
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(10000)
+for n in "${sizes[@]}"; do
+  world=target/bench-sandbox-$n
+  rm -rf "$world"
+  "$beian" sandbox --sites "$n" --seed 11 --out "$world" --for-seconds 3600 > "$world.log" 2>&1 &
+  sandbox=$!
+  for _ in $(seq 1 600); do [ -s "$world/flags.txt" ] && break; sleep 0.5; done
+  read -r -a flags < "$world/flags.txt"
+  http_port=$(grep -o -- '--http-port [0-9]*' "$world/flags.txt" | awk '{print $2}')
+  host=$(head -n 1 "$world/filings.jsonl" | grep -o '"domains":\["[^"]*' | head -n 1 | sed 's/.*\["//')
+  ip=127.0.1.1   # the sandbox serves every virtual host on each of its addresses
+
+  echo "== $n sites"
+  echo "-- ceiling: wrk, new connection per request, Host: $host"
+  wrk -t2 -c64 -d10s -H "Host: $host" -H 'Connection: close' "http://$ip:$http_port/" | grep -E 'Requests/sec|Transfer/sec|Socket errors' || true
+
+  echo "-- sweep"
+  rm -f "$world/results.jsonl"
+  /usr/bin/time -v "$beian" sweep --filings "$world/filings.jsonl" --out "$world/results.jsonl" \
+    --concurrency 1024 --per-ip 64 --quiet "${flags[@]}" > "$world/summary.txt" 2> "$world/time.txt" || true
+  grep -E '用时' "$world/summary.txt" || cat "$world/summary.txt"
+  grep -E 'Maximum resident set size|Elapsed' "$world/time.txt"
+  "$beian" score --truth "$world/truth.jsonl" --results "$world/results.jsonl" | tail -n 3 || true
+  kill "$sandbox" 2>/dev/null || true
+  wait "$sandbox" 2>/dev/null || true
+done
