@@ -106,8 +106,7 @@ static ORGANISATION: LazyLock<Regex> = LazyLock::new(|| {
 pub fn copyright_owners(text: &str) -> Vec<String> {
     let mut owners: Vec<String> = Vec::new();
     for line in text.lines() {
-        let lower = line.to_lowercase();
-        if !(line.contains('©') || line.contains("版权所有") || lower.contains("copyright")) {
+        if !(line.contains('©') || line.contains("版权所有") || mentions_copyright(line)) {
             continue;
         }
         for found in ORGANISATION.find_iter(line) {
@@ -118,6 +117,14 @@ pub fn copyright_owners(text: &str) -> Vec<String> {
         }
     }
     owners
+}
+
+/// Whether a line says "copyright" in any letter case, without allocating a lower-cased
+/// copy of every line of every page.
+fn mentions_copyright(line: &str) -> bool {
+    line.as_bytes()
+        .windows(9)
+        .any(|w| w.eq_ignore_ascii_case(b"copyright"))
 }
 
 /// Whether a copyright owner is the entity: equal after folding, or one contains the
