@@ -13,9 +13,9 @@ use clap::{Parser, Subcommand};
 
 use crate::output::Format;
 
-/// ICP 备案信息核查：检查备案数据和网站首页是否符合备案要求。
+/// ICP 备案信息核查：检查备案数据、网站首页和线上状态是否符合备案要求。
 #[derive(Debug, Parser)]
-#[command(name = "beian", version, about, long_about = None)]
+#[command(name = "beian", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

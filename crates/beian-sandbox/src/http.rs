@@ -50,14 +50,17 @@ impl HttpState {
 }
 
 /// A parsed request head.
-struct Request {
-    path: String,
-    host: String,
-    keep_alive: bool,
+pub(crate) struct Request {
+    pub(crate) path: String,
+    pub(crate) host: String,
+    pub(crate) keep_alive: bool,
 }
 
 /// Reads one request head; `None` when the client closed, timed out or sent garbage.
-async fn read_request<S: AsyncRead + Unpin>(stream: &mut S, buf: &mut Vec<u8>) -> Option<Request> {
+pub(crate) async fn read_request<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut Vec<u8>,
+) -> Option<Request> {
     let end = loop {
         if let Some(at) = find(buf, b"\r\n\r\n") {
             break at;

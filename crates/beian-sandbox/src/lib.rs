@@ -5,7 +5,8 @@
 //! known rates, recording for each filing the findings it must get (`truth.jsonl`).
 //! [`Sandbox::start`] serves that world: an authoritative DNS server (hickory-server, UDP
 //! and TCP), HTTP and HTTPS with virtual hosts on a handful of 127.0.x.y addresses (a CA of
-//! its own, `ca.pem`), and a WHOIS server. Everything listens on loopback only; the
+//! its own, `ca.pem`), WHOIS and RDAP servers, and black holes (addresses where a connect
+//! hangs). Everything listens on loopback only; the
 //! sandbox never connects anywhere.
 
 pub mod dns;
@@ -13,6 +14,7 @@ pub mod http;
 pub mod ident;
 pub mod names;
 pub mod page;
+pub mod rdap;
 pub mod rng;
 pub mod server;
 pub mod tls;

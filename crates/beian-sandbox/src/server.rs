@@ -1,5 +1,12 @@
-//! 沙箱 — the running servers: DNS, HTTP and HTTPS on every sandbox address, WHOIS.
+//! 沙箱 — the running servers: DNS, HTTP and HTTPS on every sandbox address, WHOIS and
+//! RDAP, and the black holes.
+//!
+//! A black hole is a listener with the smallest backlog that never accepts, whose accept
+//! queue the sandbox fills at start-up with connections of its own that it keeps open:
+//! the kernel then drops every later SYN, so a client's connect hangs until its own
+//! timeout, as with a host that is down behind a firewall. No packet filter is needed.
 
+use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
@@ -10,9 +17,10 @@ use tokio::task::JoinSet;
 
 use crate::dns::DnsServer;
 use crate::http::{HttpState, serve_connection};
+use crate::rdap::serve_rdap;
 use crate::tls::{SandboxCa, serve_tls, server_config};
 use crate::whois::serve_whois;
-use crate::world::{PROVIDER_RANGE, World, listening_ips};
+use crate::world::{Fault, PROVIDER_RANGE, World, listening_ips};
 
 /// How to serve. Ports of 0 are chosen free.
 #[derive(Debug, Clone, Default)]
@@ -27,6 +35,8 @@ pub struct ServeConfig {
     pub https_port: u16,
     /// WHOIS port on 127.0.0.1.
     pub whois_port: u16,
+    /// RDAP (HTTP) port on 127.0.0.1.
+    pub rdap_port: u16,
 }
 
 /// The sandbox could not start.
@@ -42,8 +52,79 @@ pub struct Sandbox {
     http_port: u16,
     https_port: u16,
     whois_addr: SocketAddr,
+    rdap_addr: SocketAddr,
     ca_pem: String,
     tasks: JoinSet<()>,
+    black_holes: BlackHoles,
+}
+
+/// The black-hole listeners and the connections that fill their accept queues; dropping
+/// them (when the sandbox stops) closes everything.
+#[derive(Debug, Default)]
+struct BlackHoles {
+    listeners: Vec<std::net::TcpListener>,
+    fillers: Vec<std::net::TcpStream>,
+}
+
+/// How long a connect to a black hole may take before the queue counts as full.
+const FILL_PROBE: Duration = Duration::from_millis(200);
+/// Connections tried at most on one black hole before giving up on filling it.
+const FILL_ATTEMPTS: usize = 16;
+
+/// Binds a black hole on `addr` (backlog 0, never accepted) and fills its accept queue.
+async fn black_hole(addr: SocketAddr) -> Result<BlackHoles, StartError> {
+    let fail = |what: &str, e: std::io::Error| StartError(format!("黑洞 {addr} {what}: {e}"));
+    let socket = socket2::Socket::new(
+        socket2::Domain::IPV4,
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )
+    .map_err(|e| fail("socket", e))?;
+    socket
+        .set_reuse_address(true)
+        .map_err(|e| fail("SO_REUSEADDR", e))?;
+    socket.bind(&addr.into()).map_err(|e| fail("bind", e))?;
+    socket.listen(0).map_err(|e| fail("listen", e))?;
+    let mut hole = BlackHoles {
+        listeners: vec![socket.into()],
+        fillers: Vec::new(),
+    };
+    for _ in 0..FILL_ATTEMPTS {
+        match tokio::time::timeout(FILL_PROBE, tokio::net::TcpStream::connect(addr)).await {
+            // Queued: keep it open, it holds a place in the queue.
+            Ok(Ok(stream)) => hole
+                .fillers
+                .push(stream.into_std().map_err(|e| fail("connect", e))?),
+            Ok(Err(e)) => return Err(fail("connect", e)),
+            // The SYN was dropped: the queue is full.
+            Err(_) if !hole.fillers.is_empty() => return Ok(hole),
+            Err(_) => break,
+        }
+    }
+    Err(StartError(format!("黑洞 {addr} 的连接队列填不满")))
+}
+
+/// Black holes on the http and https ports of every black-hole address a site uses.
+async fn black_holes(world: &World, ports: [u16; 2]) -> Result<BlackHoles, StartError> {
+    let ips: BTreeSet<Ipv4Addr> = world
+        .sites
+        .iter()
+        .filter(|s| s.fault == Some(Fault::BlackHole))
+        .map(|s| s.filed_ip)
+        .collect();
+    let mut filling = JoinSet::new();
+    for ip in ips {
+        for port in ports {
+            filling.spawn(black_hole(SocketAddr::from((ip, port))));
+        }
+    }
+    let mut all = BlackHoles::default();
+    while let Some(joined) = filling.join_next().await {
+        let hole = joined.map_err(|e| StartError(e.to_string()))??;
+        all.listeners.extend(hole.listeners);
+        all.fillers.extend(hole.fillers);
+    }
+    Ok(all)
 }
 
 /// Binds `port` (0: a free one) on every address; the same port everywhere.
@@ -93,6 +174,8 @@ impl Sandbox {
             .first()
             .and_then(|l| l.local_addr().ok())
             .map_or(0, |a| a.port());
+
+        let black_holes = black_holes(&world, [http_port, https_port]).await?;
 
         let state = Arc::new(HttpState::new(
             Arc::clone(&world),
@@ -154,14 +237,34 @@ impl Sandbox {
             }
         });
 
+        let rdap = TcpListener::bind((Ipv4Addr::LOCALHOST, config.rdap_port))
+            .await
+            .map_err(|e| StartError(format!("RDAP 127.0.0.1:{}: {e}", config.rdap_port)))?;
+        let rdap_addr = rdap.local_addr().map_err(|e| StartError(e.to_string()))?;
+        let rdap_world = Arc::clone(&world);
+        tasks.spawn(async move {
+            let mut connections = JoinSet::new();
+            loop {
+                let Ok((stream, _)) = rdap.accept().await else {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                connections.spawn(serve_rdap(stream, Arc::clone(&rdap_world)));
+                while connections.try_join_next().is_some() {}
+            }
+        });
+
         Ok(Sandbox {
             world,
             dns: Some(dns),
             http_port,
             https_port,
             whois_addr,
+            rdap_addr,
             ca_pem,
             tasks,
+            black_holes,
         })
     }
 
@@ -197,6 +300,21 @@ impl Sandbox {
         self.whois_addr
     }
 
+    /// The RDAP server's address (HTTP).
+    pub fn rdap_addr(&self) -> SocketAddr {
+        self.rdap_addr
+    }
+
+    /// The RDAP base URL for `--rdap-url`: `http://127.0.0.1:P/`.
+    pub fn rdap_url(&self) -> String {
+        format!("http://{}/", self.rdap_addr)
+    }
+
+    /// How many black-hole listeners hang connects (two per address used: http, https).
+    pub fn black_hole_listeners(&self) -> usize {
+        self.black_holes.listeners.len()
+    }
+
     /// The sandbox CA, PEM: trust it to fetch the sites over https.
     pub fn ca_pem(&self) -> &str {
         &self.ca_pem
@@ -204,8 +322,9 @@ impl Sandbox {
 
     /// The flags that point `beian check` and `beian sweep` at this sandbox. `ca_path` is
     /// where the CA was written; `with_whois` adds `--whois-server` and
-    /// `--whois-interval-ms 0` (for a `check` that has them).
-    pub fn flags(&self, ca_path: Option<&Path>, with_whois: bool) -> Vec<String> {
+    /// `--whois-interval-ms 0` (for a `check` that has them), `with_rdap` adds
+    /// `--rdap-url` (`.com` then goes to the sandbox's RDAP server, `.cn` to its WHOIS).
+    pub fn flags(&self, ca_path: Option<&Path>, with_whois: bool, with_rdap: bool) -> Vec<String> {
         let mut flags = vec![
             "--dns-server".to_owned(),
             self.dns_addr().to_string(),
@@ -231,6 +350,9 @@ impl Sandbox {
                 "0".to_owned(),
             ]);
         }
+        if with_rdap {
+            flags.extend(["--rdap-url".to_owned(), self.rdap_url()]);
+        }
         flags.extend([
             "--date".to_owned(),
             self.world.config.check_date.format("%Y-%m-%d").to_string(),
@@ -249,6 +371,7 @@ impl Sandbox {
 
     /// Stops every server.
     pub async fn shutdown(mut self) {
+        self.black_holes = BlackHoles::default();
         self.tasks.abort_all();
         while self.tasks.join_next().await.is_some() {}
         if let Some(dns) = self.dns.take() {

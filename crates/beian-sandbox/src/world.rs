@@ -50,6 +50,20 @@ pub fn foreign_ip(k: u8) -> Ipv4Addr {
     Ipv4Addr::new(127, 1, 0, 1 + k % FOREIGN_IPS)
 }
 
+/// How many black-hole addresses there are (127.0.8.1 …): listeners that never accept,
+/// with a full accept queue, so a connect hangs until the client gives up.
+pub const BLACK_HOLE_IPS: u8 = 250;
+
+/// The `k`-th black-hole address, 127.0.8.1 …, inside the provider's range.
+pub fn black_hole_ip(k: u8) -> Ipv4Addr {
+    Ipv4Addr::new(127, 0, 8, 1 + k % BLACK_HOLE_IPS)
+}
+
+/// Every black-hole address.
+pub fn black_hole_ips() -> Vec<Ipv4Addr> {
+    (0..BLACK_HOLE_IPS).map(black_hole_ip).collect()
+}
+
 /// Every address the HTTP, HTTPS servers listen on.
 pub fn listening_ips() -> Vec<Ipv4Addr> {
     let mut ips: Vec<Ipv4Addr> = (0..SERVING_IPS).map(serving_ip).collect();
@@ -70,6 +84,10 @@ pub struct WorldConfig {
     /// and filing `j` the `j`-th of [`FILING_FAULTS`]; the rest are drawn as usual. For
     /// demos and small tests, where the rare faults would not come up by chance.
     pub showcase: bool,
+    /// Percentage (0–100) of sites filed on, and resolving to, a black-hole address
+    /// ([`Fault::BlackHole`]), drawn from the seed apart from the other faults: a
+    /// black-holed site carries no other fault. 0 leaves the world exactly as without it.
+    pub black_hole_percent: u8,
 }
 
 impl Default for WorldConfig {
@@ -79,6 +97,7 @@ impl Default for WorldConfig {
             seed: 1,
             check_date: default_check_date(),
             showcase: false,
+            black_hole_percent: 0,
         }
     }
 }
@@ -134,6 +153,9 @@ pub enum Fault {
     RedirectLoop,
     /// https speaks garbage, and http redirects there.
     BrokenTls,
+    /// Filed on, and resolving to, an address that accepts nothing and answers nothing:
+    /// connects hang until the client's connect timeout (`--black-hole-percent`).
+    BlackHole,
     /// The entity's credit code has a wrong check character.
     BadCreditCode,
     /// The entity principal's ID number has a wrong check character.
@@ -168,6 +190,7 @@ impl Fault {
             Fault::HugeBody => "超大首页（底部读不到）",
             Fault::RedirectLoop => "无限重定向",
             Fault::BrokenTls => "https 不是 TLS",
+            Fault::BlackHole => "黑洞地址（连接无应答，直到超时）",
             Fault::BadCreditCode => "统一社会信用代码校验位错误",
             Fault::BadPrincipalId => "负责人身份证号校验位错误",
             Fault::PrincipalIdExpired => "负责人证件已过期",
@@ -365,6 +388,9 @@ pub struct World {
 
 const STREAM_FILING: u64 = 1;
 const STREAM_SITE: u64 = 2;
+/// Which sites are black-holed, and where: a stream of its own, so that the other
+/// draws (and with a percentage of 0 the whole world) stay as they are.
+const STREAM_BLACK_HOLE: u64 = 3;
 
 /// Registrars as CNNIC prints them.
 const CN_REGISTRARS: &[&str] = &[
@@ -472,7 +498,7 @@ impl World {
     }
 
     /// How many sites and filings carry each fault, in [`SITE_FAULTS`] then
-    /// [`FILING_FAULTS`] order, plus the 粤 warnings.
+    /// [`FILING_FAULTS`] order, plus the 粤 warnings (and the black holes, when asked for).
     pub fn fault_counts(&self) -> Vec<(Fault, usize)> {
         let mut counts: Vec<(Fault, usize)> = SITE_FAULTS
             .iter()
@@ -480,6 +506,9 @@ impl World {
             .map(|(f, _)| (*f, 0))
             .collect();
         counts.push((Fault::FooterSiteNumberGuangdong, 0));
+        if self.config.black_hole_percent > 0 {
+            counts.push((Fault::BlackHole, 0));
+        }
         let all = self
             .sites
             .iter()
@@ -599,6 +628,21 @@ fn generate_filing(
     if (0..count).any(|i| forced_site(i) == Some(Fault::ContentMismatch)) {
         personal = true;
     }
+    // Black holes: in a showcase the site right after the forced faults is one, the forced
+    // ones never are; otherwise each site is one at the configured rate.
+    let black_hole = |i: usize| -> Option<Ipv4Addr> {
+        if config.black_hole_percent == 0 {
+            return None;
+        }
+        let global = first_site + i;
+        let mut rng = Rng::derive(config.seed, STREAM_BLACK_HOLE, global as u64);
+        let chosen = if config.showcase && global <= SITE_FAULTS.len() {
+            global == SITE_FAULTS.len()
+        } else {
+            rng.chance(u64::from(config.black_hole_percent.min(100)) * 10)
+        };
+        chosen.then(|| black_hole_ip(rng.below(u64::from(BLACK_HOLE_IPS)) as u8))
+    };
     if forced_filing == Some(Fault::BadCreditCode) {
         personal = false;
     }
@@ -788,6 +832,7 @@ fn generate_filing(
                 theme,
                 registrant_email: &entity.principal.email.clone().unwrap_or_default(),
                 forced: forced_site(index),
+                black_hole: black_hole(index),
             },
             &mut expected,
         );
@@ -844,6 +889,7 @@ struct SiteInput<'a> {
     theme: &'a Theme,
     registrant_email: &'a str,
     forced: Option<Fault>,
+    black_hole: Option<Ipv4Addr>,
 }
 
 fn generate_site(
@@ -858,6 +904,9 @@ fn generate_site(
     }
     if fault == Some(Fault::ContentMismatch) && !input.personal {
         fault = None;
+    }
+    if input.black_hole.is_some() {
+        fault = Some(Fault::BlackHole);
     }
     let target = ExpectedTarget::Website { index: input.index };
     let mut expect = |check: CheckId, status: Status| {
@@ -973,6 +1022,13 @@ fn generate_site(
         }
         Some(Fault::BrokenTls) => {
             behavior = Behavior::BrokenTls;
+            expect(CheckId::SiteUnreachable, fail);
+        }
+        Some(Fault::BlackHole) => {
+            // DNS and WHOIS are normal and the address is the provider's: both connects
+            // time out, which site.unreachable judges a failure; no page is seen.
+            filed_ip = input.black_hole.unwrap_or(filed_ip);
+            resolves_to = Some(filed_ip);
             expect(CheckId::SiteUnreachable, fail);
         }
         Some(Fault::HugeBody) => {

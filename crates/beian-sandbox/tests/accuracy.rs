@@ -1,6 +1,7 @@
 //! The whole loop on loopback: the sandbox serves a world with every fault, the engine
 //! checks every filing over DNS, HTTP, HTTPS and WHOIS, and what it reports as failing or
-//! warning is exactly the truth, no more and no less.
+//! warning is exactly the truth, no more and no less; and again with black-holed hosts and
+//! `.com` registrations over RDAP.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -10,6 +11,8 @@ use beian_checks::live::{Cidr, ProviderNetwork};
 use beian_domain::{CheckId, Status, Target};
 use beian_engine::{Engine, EngineConfig};
 use beian_probe::{AddressPolicy, DnsConfig, RegistrationConfig, ServerAddr};
+use url::Url;
+
 use beian_sandbox::{
     ExpectedTarget, Fault, PROVIDER_RANGE, SITE_FAULTS, Sandbox, ServeConfig, World, WorldConfig,
 };
@@ -24,7 +27,6 @@ async fn the_engine_reports_exactly_the_truth() {
         showcase: true,
         ..WorldConfig::default()
     });
-    let check_date = world.config.check_date;
     let sandbox = Sandbox::start(world, &ServeConfig::default())
         .await
         .expect("sandbox starts");
@@ -36,13 +38,34 @@ async fn the_engine_reports_exactly_the_truth() {
         );
     }
 
+    let (elapsed, fails, mismatches) =
+        check_against_truth(&sandbox, Duration::from_secs(2), whois_only(&sandbox)).await;
+    sandbox.shutdown().await;
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));
+    assert!(fails > 20, "{fails}");
+    assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
+    // Every fault shows in the truth the test compared.
+    let faults: BTreeSet<Fault> = world.sites.iter().filter_map(|s| s.fault).collect();
+    assert!(faults.len() >= SITE_FAULTS.len(), "{faults:?}");
+}
+
+/// Checks every filing of the sandbox's world with the engine and returns the elapsed
+/// time, the number of failing findings and a description of every filing whose fail and
+/// warn findings differ from the truth.
+async fn check_against_truth(
+    sandbox: &Sandbox,
+    connect_timeout: Duration,
+    registration: RegistrationConfig,
+) -> (Duration, usize, Vec<String>) {
+    let world = Arc::clone(sandbox.world());
+    let check_date = world.config.check_date;
     let config = EngineConfig {
         dns: DnsConfig {
             servers: vec![sandbox.dns_addr()],
             ..DnsConfig::default()
         },
         policy: AddressPolicy::allow_private(),
-        connect_timeout: Duration::from_secs(2),
+        connect_timeout,
         // The trickling site is cut off here.
         fetch_deadline: Duration::from_secs(3),
         http_port: sandbox.http_port(),
@@ -52,14 +75,7 @@ async fn the_engine_reports_exactly_the_truth() {
             cdn_suffixes: Vec::new(),
         },
         extra_root_certs_pem: vec![sandbox.ca_pem().as_bytes().to_vec()],
-        registration: Some(RegistrationConfig {
-            whois_server: Some(ServerAddr {
-                host: "127.0.0.1".into(),
-                port: sandbox.whois_addr().port(),
-            }),
-            min_interval: Duration::ZERO,
-            ..RegistrationConfig::default()
-        }),
+        registration: Some(registration),
         ..EngineConfig::default()
     };
     let engine = Engine::new(config).expect("engine");
@@ -131,11 +147,57 @@ async fn the_engine_reports_exactly_the_truth() {
             "WHOIS is configured, so site.domain_expired runs"
         );
     }
+    (elapsed, fails, mismatches)
+}
+
+/// The sandbox's WHOIS server for every domain, no pause between queries.
+fn whois_only(sandbox: &Sandbox) -> RegistrationConfig {
+    RegistrationConfig {
+        whois_server: Some(ServerAddr {
+            host: "127.0.0.1".into(),
+            port: sandbox.whois_addr().port(),
+        }),
+        min_interval: Duration::ZERO,
+        ..RegistrationConfig::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn black_holes_and_rdap_give_exactly_the_truth() {
+    let world = World::generate(&WorldConfig {
+        sites: 40,
+        seed: 15,
+        showcase: true,
+        black_hole_percent: 20,
+        ..WorldConfig::default()
+    });
+    let com = |fault: Fault| {
+        world
+            .sites
+            .iter()
+            .any(|s| s.fault == Some(fault) && s.domain.ends_with(".com"))
+    };
+    // The registration faults come over RDAP here, and black holes are there.
+    assert!(com(Fault::DomainExpired) && com(Fault::ClientHold));
+    let holes = world
+        .sites
+        .iter()
+        .filter(|s| s.fault == Some(Fault::BlackHole))
+        .count();
+    assert!(holes >= 3, "{holes}");
+    let sandbox = Sandbox::start(world, &ServeConfig::default())
+        .await
+        .expect("sandbox starts");
+    let rdap_url = Url::parse(&sandbox.rdap_url()).expect("rdap url");
+    let registration = RegistrationConfig {
+        rdap_url: Some(rdap_url),
+        ..whois_only(&sandbox)
+    };
+    let (elapsed, fails, mismatches) =
+        check_against_truth(&sandbox, Duration::from_millis(500), registration).await;
     sandbox.shutdown().await;
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));
     assert!(fails > 20, "{fails}");
+    // Black holes cost their connect timeout, not more.
     assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
-    // Every fault shows in the truth the test compared.
-    let faults: BTreeSet<Fault> = world.sites.iter().filter_map(|s| s.fault).collect();
-    assert!(faults.len() >= SITE_FAULTS.len(), "{faults:?}");
 }

@@ -194,3 +194,39 @@ fn inspect_reports_exactly_the_page_truth() {
     }
     assert!(analysed > 1000, "{analysed}");
 }
+
+#[test]
+fn black_holes_are_drawn_apart_and_expect_only_unreachable() {
+    let plain = World::generate(&config(2000, 11));
+    let holed = World::generate(&WorldConfig {
+        black_hole_percent: 30,
+        ..config(2000, 11)
+    });
+    let mut holes = 0;
+    for (a, b) in plain.sites.iter().zip(&holed.sites) {
+        assert_eq!(a.domain, b.domain);
+        if b.fault == Some(Fault::BlackHole) {
+            holes += 1;
+            let octets = b.filed_ip.octets();
+            assert_eq!((octets[0], octets[1], octets[2]), (127, 0, 8));
+            assert_eq!(b.resolves_to, Some(b.filed_ip));
+            let want = BTreeSet::from([(
+                CheckId::SiteUnreachable,
+                Status::Fail,
+                ExpectedTarget::Website { index: b.index },
+            )]);
+            let got = expected(&holed.filings[b.filing].expected, |e| {
+                e.target == ExpectedTarget::Website { index: b.index }
+            });
+            assert_eq!(got, want, "{}", b.key);
+        } else {
+            // Every other site is exactly as without black holes.
+            assert_eq!(
+                (a.fault, a.filed_ip, a.resolves_to),
+                (b.fault, b.filed_ip, b.resolves_to)
+            );
+            assert_eq!(a.page, b.page);
+        }
+    }
+    assert!((500..700).contains(&holes), "{holes}");
+}

@@ -1,6 +1,7 @@
 //! `beian sandbox`: a simulated internet on loopback.
 //!
-//! Generates the world (filings with known faults, their homepages, DNS and WHOIS data),
+//! Generates the world (filings with known faults, their homepages, DNS, WHOIS and RDAP
+//! data, and with `--black-hole-percent` sites on addresses where a connect hangs),
 //! writes `filings.jsonl`, `truth.jsonl`, `ca.pem` and `flags.txt` into `--out`, prints the
 //! flags that point `check` and `sweep` at it, and serves until Ctrl-C (or for
 //! `--for-seconds`).
@@ -41,6 +42,12 @@ pub struct Args {
     /// WHOIS 端口（127.0.0.1）；0 表示自动选择
     #[arg(long, value_name = "P", default_value_t = 0)]
     whois_port: u16,
+    /// RDAP 端口（HTTP，127.0.0.1，回答 .com 域名）；0 表示自动选择
+    #[arg(long, value_name = "P", default_value_t = 0)]
+    rdap_port: u16,
+    /// 放在“黑洞”地址上的网站百分比（0–100）：连接既不被接受也不被拒绝，一直等到客户端的连接超时
+    #[arg(long, value_name = "P", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
+    black_hole_percent: u8,
     /// 核查日期（YYYY-MM-DD）：域名和证件的到期日以它为准，默认 2026-11-29
     #[arg(long, value_parser = super::lint::parse_date)]
     date: Option<NaiveDate>,
@@ -71,6 +78,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         seed: args.seed,
         check_date: args.date.unwrap_or_else(default_check_date),
         showcase: args.showcase,
+        black_hole_percent: args.black_hole_percent,
     };
     let world = World::generate(&config);
     let serve = ServeConfig {
@@ -79,6 +87,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         http_port: args.http_port,
         https_port: args.https_port,
         whois_port: args.whois_port,
+        rdap_port: args.rdap_port,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -96,7 +105,10 @@ async fn serve_until_stopped(world: World, serve: ServeConfig, args: &Args) -> a
         .with_context(|| format!("无法写入沙箱目录 {}", out.display()))?;
     let ca_path = out.join("ca.pem");
     let with_whois = check_has_flag("whois-server");
-    let flags = sandbox.flags(Some(&ca_path), with_whois).join(" ");
+    let with_rdap = check_has_flag("rdap-url");
+    let flags = sandbox
+        .flags(Some(&ca_path), with_whois, with_rdap)
+        .join(" ");
     std::fs::write(out.join("flags.txt"), format!("{flags}\n"))
         .with_context(|| format!("无法写入 {}", out.join("flags.txt").display()))?;
 
@@ -128,6 +140,16 @@ async fn serve_until_stopped(world: World, serve: ServeConfig, args: &Args) -> a
         ca_path.display()
     );
     println!("  WHOIS  {}", sandbox.whois_addr());
+    println!("  RDAP   {}（.com 域名）", sandbox.rdap_url());
+    if sandbox.black_hole_listeners() > 0 {
+        let holes = beian_sandbox::world::black_hole_ips();
+        println!(
+            "  黑洞   {} 个监听（{} 至 {} 中用到的地址，HTTP 和 HTTPS 端口）：连接无应答",
+            sandbox.black_hole_listeners(),
+            holes.first().map(ToString::to_string).unwrap_or_default(),
+            holes.last().map(ToString::to_string).unwrap_or_default(),
+        );
+    }
     println!(
         "已写出 {}：filings.jsonl（备案）、truth.jsonl（每份备案应得的核查结果）、ca.pem、flags.txt",
         out.display()
