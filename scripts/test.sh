@@ -11,7 +11,9 @@ fuzz_seconds=${FUZZ_SECONDS:-20}
 
 echo "== test dependencies"
 # dnsmasq serves the DNS zones of beian-probe's integration tests on loopback.
-command -v dnsmasq >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dnsmasq-base)
+if ! [ -x /usr/sbin/dnsmasq ] && ! command -v dnsmasq >/dev/null 2>&1; then
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dnsmasq-base
+fi
 
 echo "== formatting and lints"
 cargo fmt --all -- --check
@@ -29,9 +31,16 @@ if [ "$fuzz_seconds" -gt 0 ]; then
   export RUSTC_BOOTSTRAP=1
   for target in extract_numbers analyze_page filing_json registration; do
     corpus=$(mktemp -d)
-    (cd fuzz && cargo fuzz run "$target" "$corpus" "corpus-seed/$target" -- \
-      -max_total_time="$fuzz_seconds" -print_final_stats=1 2>&1 | tail -n 3)
-    rm -rf "$corpus"
+    log=$(mktemp)
+    if (cd fuzz && cargo fuzz run "$target" "$corpus" "corpus-seed/$target" -- \
+      -max_total_time="$fuzz_seconds" -print_final_stats=1) > "$log" 2>&1; then
+      echo "$target: $(grep -E '^Done [0-9]+ runs' "$log" || echo 'done')"
+    else
+      cat "$log"
+      echo "fuzz target $target failed" >&2
+      exit 1
+    fi
+    rm -rf "$corpus" "$log"
   done
   echo "fuzzing: 4 passed, 0 failed"
 fi
