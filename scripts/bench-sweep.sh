@@ -32,7 +32,7 @@ for n in "${sizes[@]}"; do
   echo "-- sweep"
   rm -f "$world/results.jsonl"
   /usr/bin/time -v "$beian" sweep --filings "$world/filings.jsonl" --out "$world/results.jsonl" \
-    --concurrency 1024 --per-ip 64 --quiet "${flags[@]}" > "$world/summary.txt" 2> "$world/time.txt" || true
+    --concurrency 256 --per-ip 16 --quiet "${flags[@]}" > "$world/summary.txt" 2> "$world/time.txt" || true
   grep -E '用时' "$world/summary.txt" || cat "$world/summary.txt"
   grep -E 'Maximum resident set size|Elapsed' "$world/time.txt"
   "$beian" score --truth "$world/truth.jsonl" --results "$world/results.jsonl" | tail -n 3 || true
