@@ -215,23 +215,7 @@ impl<'t> Producer<'t> {
             }
             // Two- and three-byte characters: decode from the bytes (valid UTF-8 guarantees
             // the continuation bytes) and let the bitmap pass the unchanged ones.
-            let decoded = if b < 0xE0 {
-                bytes
-                    .get(i + 1)
-                    .map(|&b1| ((u32::from(b & 0x1F) << 6) | u32::from(b1 & 0x3F), 2))
-            } else if b < 0xF0 {
-                match (bytes.get(i + 1), bytes.get(i + 2)) {
-                    (Some(&b1), Some(&b2)) => Some((
-                        (u32::from(b & 0x0F) << 12)
-                            | (u32::from(b1 & 0x3F) << 6)
-                            | u32::from(b2 & 0x3F),
-                        3,
-                    )),
-                    _ => None,
-                }
-            } else {
-                None
-            };
+            let decoded = crate::normalize::decode_two_or_three(bytes, i, b);
             if let Some((cp, len)) = decoded {
                 // cp < 0x10000, so the index is below 1024.
                 if unchanged[(cp >> 6) as usize & 1023] & (1 << (cp & 63)) != 0 {

@@ -562,23 +562,7 @@ fn fold(text: &str, out: &mut String, map: &mut OffsetMap) -> bool {
         }
         // Two- and three-byte characters: decode from the bytes (valid UTF-8 guarantees the
         // continuation bytes) and let the bitmap clear the unchanged ones.
-        let decoded = if b < 0xE0 {
-            bytes
-                .get(i + 1)
-                .map(|&b1| ((u32::from(b & 0x1F) << 6) | u32::from(b1 & 0x3F), 2))
-        } else if b < 0xF0 {
-            match (bytes.get(i + 1), bytes.get(i + 2)) {
-                (Some(&b1), Some(&b2)) => Some((
-                    (u32::from(b & 0x0F) << 12)
-                        | (u32::from(b1 & 0x3F) << 6)
-                        | u32::from(b2 & 0x3F),
-                    3,
-                )),
-                _ => None,
-            }
-        } else {
-            None
-        };
+        let decoded = decode_two_or_three(bytes, i, b);
         if let Some((cp, len)) = decoded {
             if unchanged
                 .get((cp / 64) as usize)
@@ -588,7 +572,7 @@ fn fold(text: &str, out: &mut String, map: &mut OffsetMap) -> bool {
                     f.settle(i, false);
                 }
                 f.prev_alnum = false;
-                i += len;
+                i += len as usize;
                 continue;
             }
             if (0xFF01..=0xFF5E).contains(&cp) {
@@ -649,6 +633,29 @@ impl ScanBuffer {
         } else {
             (text, &self.map)
         }
+    }
+}
+
+/// Decodes the two- or three-byte UTF-8 sequence whose lead byte `b` is at `i`: the code
+/// point and its length. Four-byte sequences (outside the BMP) and a sequence cut short
+/// give `None`, which sends the character down the general path. The input is valid UTF-8,
+/// so the continuation bytes need no check.
+#[inline]
+pub(crate) fn decode_two_or_three(bytes: &[u8], i: usize, b: u8) -> Option<(u32, u32)> {
+    if b < 0xE0 {
+        bytes
+            .get(i + 1)
+            .map(|&b1| ((u32::from(b & 0x1F) << 6) | u32::from(b1 & 0x3F), 2))
+    } else if b < 0xF0 {
+        match (bytes.get(i + 1), bytes.get(i + 2)) {
+            (Some(&b1), Some(&b2)) => Some((
+                (u32::from(b & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F),
+                3,
+            )),
+            _ => None,
+        }
+    } else {
+        None
     }
 }
 

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
 use crate::dns::DnsServer;
@@ -37,6 +37,26 @@ pub struct ServeConfig {
     pub whois_port: u16,
     /// RDAP (HTTP) port on 127.0.0.1.
     pub rdap_port: u16,
+}
+
+/// Accepts connections on `listener` forever, serving each in its own task. The tasks live
+/// in a set owned by this loop, so stopping the sandbox (dropping the loop) ends every open
+/// connection too. A failed accept (out of descriptors) waits a little instead of spinning.
+async fn accept_loop<F, Fut>(listener: TcpListener, serve: F)
+where
+    F: Fn(TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let mut connections = JoinSet::new();
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        connections.spawn(serve(stream));
+        while connections.try_join_next().is_some() {}
+    }
 }
 
 /// The sandbox could not start.
@@ -184,20 +204,9 @@ impl Sandbox {
         ));
         for listener in http_listeners {
             let state = Arc::clone(&state);
-            tasks.spawn(async move {
-                // Dropping this set (when the sandbox stops) ends every open connection.
-                let mut connections = JoinSet::new();
-                loop {
-                    let Ok((stream, _)) = listener.accept().await else {
-                        // Out of descriptors: wait instead of spinning.
-                        tokio::time::sleep(Duration::from_millis(10)).await;
-                        continue;
-                    };
-                    let _ = stream.set_nodelay(true);
-                    connections.spawn(serve_connection(stream, Arc::clone(&state)));
-                    while connections.try_join_next().is_some() {}
-                }
-            });
+            tasks.spawn(accept_loop(listener, move |stream| {
+                serve_connection(stream, Arc::clone(&state))
+            }));
         }
 
         let ca = Arc::new(SandboxCa::new(Arc::clone(&world)).map_err(StartError)?);
@@ -206,18 +215,9 @@ impl Sandbox {
         for listener in https_listeners {
             let state = Arc::clone(&state);
             let tls = Arc::clone(&tls);
-            tasks.spawn(async move {
-                let mut connections = JoinSet::new();
-                loop {
-                    let Ok((stream, _)) = listener.accept().await else {
-                        tokio::time::sleep(Duration::from_millis(10)).await;
-                        continue;
-                    };
-                    let _ = stream.set_nodelay(true);
-                    connections.spawn(serve_tls(stream, Arc::clone(&tls), Arc::clone(&state)));
-                    while connections.try_join_next().is_some() {}
-                }
-            });
+            tasks.spawn(accept_loop(listener, move |stream| {
+                serve_tls(stream, Arc::clone(&tls), Arc::clone(&state))
+            }));
         }
 
         let whois = TcpListener::bind((Ipv4Addr::LOCALHOST, config.whois_port))
@@ -225,35 +225,18 @@ impl Sandbox {
             .map_err(|e| StartError(format!("WHOIS 127.0.0.1:{}: {e}", config.whois_port)))?;
         let whois_addr = whois.local_addr().map_err(|e| StartError(e.to_string()))?;
         let whois_world = Arc::clone(&world);
-        tasks.spawn(async move {
-            let mut connections = JoinSet::new();
-            loop {
-                let Ok((stream, _)) = whois.accept().await else {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                };
-                connections.spawn(serve_whois(stream, Arc::clone(&whois_world)));
-                while connections.try_join_next().is_some() {}
-            }
-        });
+        tasks.spawn(accept_loop(whois, move |stream| {
+            serve_whois(stream, Arc::clone(&whois_world))
+        }));
 
         let rdap = TcpListener::bind((Ipv4Addr::LOCALHOST, config.rdap_port))
             .await
             .map_err(|e| StartError(format!("RDAP 127.0.0.1:{}: {e}", config.rdap_port)))?;
         let rdap_addr = rdap.local_addr().map_err(|e| StartError(e.to_string()))?;
         let rdap_world = Arc::clone(&world);
-        tasks.spawn(async move {
-            let mut connections = JoinSet::new();
-            loop {
-                let Ok((stream, _)) = rdap.accept().await else {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                };
-                let _ = stream.set_nodelay(true);
-                connections.spawn(serve_rdap(stream, Arc::clone(&rdap_world)));
-                while connections.try_join_next().is_some() {}
-            }
-        });
+        tasks.spawn(accept_loop(rdap, move |stream| {
+            serve_rdap(stream, Arc::clone(&rdap_world))
+        }));
 
         Ok(Sandbox {
             world,
