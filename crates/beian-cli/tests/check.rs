@@ -109,6 +109,14 @@ fn serve_page(body: Vec<u8>) -> u16 {
     port
 }
 
+/// The example company's world: its domain resolves to 127.0.0.1, where its homepage is
+/// served.
+fn company_world() -> (Dnsmasq, u16) {
+    let dns = Dnsmasq::start(&["--address=/yunfan-data.cn/127.0.0.1"]);
+    let page = std::fs::read(root().join("examples/company-homepage.html")).expect("page");
+    (dns, serve_page(page))
+}
+
 /// A port nothing listens on.
 fn closed_port() -> u16 {
     TcpListener::bind((LOCALHOST, 0))
@@ -176,9 +184,7 @@ fn statuses<'a>(report: &'a serde_json::Value, check: &str) -> Vec<&'a str> {
 
 #[test]
 fn a_site_served_from_its_filed_address_passes_the_live_checks() {
-    let dns = Dnsmasq::start(&["--address=/yunfan-data.cn/127.0.0.1"]);
-    let page = std::fs::read(root().join("examples/company-homepage.html")).expect("page");
-    let port = serve_page(page);
+    let (dns, port) = company_world();
     let filing = filing_with_ips("\"127.0.0.1\"");
     let (output, report) = check(
         &filing,
@@ -313,9 +319,7 @@ fn result_lines(out: &Path) -> Vec<serde_json::Value> {
 
 #[test]
 fn a_sweep_streams_results_and_resumes_after_a_kill() {
-    let dns = Dnsmasq::start(&["--address=/yunfan-data.cn/127.0.0.1"]);
-    let port =
-        serve_page(std::fs::read(root().join("examples/company-homepage.html")).expect("page"));
+    let (dns, port) = company_world();
     let dir = std::env::temp_dir().join(format!("beian-sweep-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let filings = dir.join("filings.jsonl");
@@ -495,9 +499,7 @@ fn skipped(report: &serde_json::Value) -> Vec<(String, String)> {
 
 #[test]
 fn whois_expiry_decides_site_domain_expired() {
-    let dns = Dnsmasq::start(&["--address=/yunfan-data.cn/127.0.0.1"]);
-    let port =
-        serve_page(std::fs::read(root().join("examples/company-homepage.html")).expect("page"));
+    let (dns, port) = company_world();
     let filing = filing_with_ips("\"127.0.0.1\"");
 
     // The 2014 CNNIC reply for google.cn: expired on 2015-03-17.
