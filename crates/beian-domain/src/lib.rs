@@ -14,6 +14,7 @@ pub mod finding;
 pub mod ident;
 pub mod pii;
 pub mod province;
+pub mod workflow;
 
 pub use catalogue::{Action, CheckDef, CheckId, EvidenceSource, Scope};
 pub use filing::{Entity, EntityKind, Filing, FilingError, Person, Website};
