@@ -68,6 +68,8 @@ pub mod audit;
 pub mod calendar;
 pub mod event;
 pub mod machine;
+#[cfg(test)]
+mod machine_tests;
 pub mod order;
 pub mod state;
 
