@@ -1,14 +1,19 @@
 //! One module per check. Register each in [`crate::registry`].
 
+pub mod entity_business_status;
 pub mod entity_certificate_invalid;
+pub mod entity_certificate_mismatch;
 pub mod entity_certificate_type_mismatch;
 pub mod entity_contact_invalid;
 pub mod entity_emergency_phone;
 pub mod entity_filing_number_invalid;
 pub mod entity_name_invalid;
+pub mod entity_domain_owner_mismatch;
+pub mod entity_legal_rep_mismatch;
 pub mod entity_personal_site_limit;
 pub mod entity_principal_id_expired;
 pub mod entity_principal_id_invalid;
+pub mod entity_principal_id_mismatch;
 pub mod site_content_description;
 pub mod site_content_mismatch;
 pub mod site_content_violation;

@@ -14,6 +14,7 @@ pub mod checks;
 pub mod lexicons;
 pub mod live;
 pub mod registry;
+pub mod registry_evidence;
 mod settings;
 pub mod text;
 
@@ -21,5 +22,5 @@ pub use check::{
     FilingCheck, FilingContext, LiveCheck, LiveContext, PageCheck, PageContext, PageSubject,
     entity_province,
 };
-pub use registry::{inspect, judge_live, lint};
+pub use registry::{inspect, judge_live, judge_registry, lint};
 pub use settings::Settings;

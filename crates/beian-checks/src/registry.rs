@@ -8,6 +8,7 @@ use beian_page::PageAnalysis;
 use chrono::NaiveDate;
 
 use crate::checks::*;
+use crate::registry_evidence::{RegistryCheck, RegistryContext};
 use crate::{
     FilingCheck, FilingContext, LiveCheck, LiveContext, PageCheck, PageContext, PageSubject,
     Settings,
@@ -51,6 +52,25 @@ pub const LIVE_CHECKS: &[&dyn LiveCheck] = &[
     &site_unreachable::Unreachable,
     &site_domain_expired::DomainExpired,
 ];
+
+/// Checks judged on the outside registries' answers (business registry, identity,
+/// carrier, registrar real-name), in report order.
+pub const REGISTRY_CHECKS: &[&dyn RegistryCheck] = &[
+    &entity_business_status::BusinessStatusCheck,
+    &entity_certificate_mismatch::CertificateMismatch,
+    &entity_legal_rep_mismatch::LegalRepMismatch,
+    &entity_principal_id_mismatch::PrincipalIdMismatch,
+    &entity_domain_owner_mismatch::DomainOwnerMismatch,
+    &entity_contact_invalid::ContactVerified,
+];
+
+/// Every registry check on one filing's registry answers.
+pub fn judge_registry(ctx: &RegistryContext<'_>) -> Vec<Finding> {
+    REGISTRY_CHECKS
+        .iter()
+        .flat_map(|check| check.run(ctx))
+        .collect()
+}
 
 /// Every live check on one website's evidence.
 pub fn judge_live(ctx: &LiveContext<'_>) -> Vec<Finding> {
@@ -109,5 +129,7 @@ mod tests {
         assert_eq!(page.len(), PAGE_CHECKS.len());
         let live: HashSet<_> = LIVE_CHECKS.iter().map(|c| c.id()).collect();
         assert_eq!(live.len(), LIVE_CHECKS.len());
+        let registry: HashSet<_> = REGISTRY_CHECKS.iter().map(|c| c.id()).collect();
+        assert_eq!(registry.len(), REGISTRY_CHECKS.len());
     }
 }

@@ -1,15 +1,23 @@
-//! entity.contact_invalid — 联系方式无效 (the part that needs no carrier).
+//! entity.contact_invalid — 联系方式无效.
 //!
-//! Offline, a contact is invalid when the mobile number cannot be a Chinese mobile number
-//! (its segment does not exist, it is an IoT or emergency number, it has the wrong length)
-//! or the e-mail address is malformed. Whether the number is 空号, 停机 or someone else's
-//! is for the carrier adapter of later work; a pass here is only a pass on format.
+//! Offline ([`ContactInvalid`]), a contact is invalid when the mobile number cannot be a
+//! Chinese mobile number (its segment does not exist, it is an IoT or emergency number, it
+//! has the wrong length) or the e-mail address is malformed; a pass there is only a pass on
+//! format. With the carrier adapter ([`ContactVerified`]) each principal's mobile is
+//! verified with the holder's name and ID (空号, 停机, 非本人使用 fail), and each emergency
+//! phone that is a mobile is verified to be in service: a backup number that rings nowhere
+//! is no backup. (That the emergency phone differs from the principals' mobiles is
+//! `entity.emergency_phone`.)
 
 use beian_domain::ident::domain::DomainName;
 use beian_domain::ident::phone::MobileNumber;
 use beian_domain::pii::mask_phone;
 use beian_domain::{CheckId, Evidence, Finding, Person, Status, Target};
 
+use crate::registry_evidence::{
+    Outcome, PhoneAnswer, PhoneField, PhoneVerdict, RegistryCheck, RegistryContext, RegistryKind,
+    unavailable,
+};
 use crate::{FilingCheck, FilingContext};
 
 pub struct ContactInvalid;
@@ -96,9 +104,155 @@ pub fn judge_email(email: Option<&str>) -> (Status, String) {
     }
 }
 
+/// The carrier's part of the check: one finding per number verified.
+pub struct ContactVerified;
+
+impl RegistryCheck for ContactVerified {
+    fn id(&self) -> CheckId {
+        CheckId::EntityContactInvalid
+    }
+
+    fn run(&self, ctx: &RegistryContext<'_>) -> Vec<Finding> {
+        if !ctx.evidence.has(RegistryKind::Phone) {
+            return Vec::new();
+        }
+        ctx.evidence
+            .phones
+            .iter()
+            .filter_map(|answer| {
+                let person = answer.role.person(ctx.filing)?;
+                Some(judge_verified(
+                    &person.name,
+                    answer,
+                    answer.role.target(ctx.filing),
+                ))
+            })
+            .collect()
+    }
+}
+
+/// Judges the carrier's answer for one number of the person called `name`.
+pub fn judge_verified(name: &str, phone: &PhoneAnswer, target: Target) -> Finding {
+    let check = CheckId::EntityContactInvalid;
+    let role = phone.role.label();
+    let what = phone.field.label();
+    let masked = mask_phone(&phone.number);
+    let field = format!("{role}{what}");
+    let (status, message) = match &phone.answer.outcome {
+        Outcome::Found(PhoneVerdict::Normal) => (
+            Status::Pass,
+            if phone.with_holder {
+                format!("{role}{name}的{what} {masked} 正常使用，机主与负责人一致")
+            } else {
+                format!("{role}{name}的{what} {masked} 正常使用")
+            },
+        ),
+        Outcome::Found(PhoneVerdict::NotHolder) if phone.field == PhoneField::Emergency => (
+            Status::Pass,
+            format!("{role}{name}的{what} {masked} 正常使用"),
+        ),
+        Outcome::Found(verdict @ (PhoneVerdict::Vacant | PhoneVerdict::Suspended)) => (
+            Status::Fail,
+            format!(
+                "{role}{name}的{what} {masked} 是{}，无法联系",
+                verdict.label()
+            ),
+        ),
+        Outcome::Found(PhoneVerdict::NotHolder) => (
+            Status::Fail,
+            format!("{role}{name}的{what} {masked} 不是本人在使用（机主与负责人姓名、证件不符）"),
+        ),
+        Outcome::NotFound => (
+            Status::Inconclusive,
+            format!("运营商没有{role}{name}的{what} {masked} 的信息"),
+        ),
+        Outcome::Unavailable(reason) => {
+            return unavailable(
+                check,
+                target,
+                &format!("{role}{name}的{what} {masked}"),
+                &phone.answer,
+                reason,
+            )
+            .field(field);
+        }
+    };
+    let verdict = match &phone.answer.outcome {
+        Outcome::Found(v) => v.label(),
+        _ => "无信息",
+    };
+    Finding::new(check, status, target, message)
+        .field(field)
+        .with(phone.answer.evidence(what, masked))
+        .with(phone.answer.evidence("运营商核验结果", verdict))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry_evidence::{Answer, Role};
+
+    #[test]
+    fn carrier_verdicts_decide_and_outages_do_not() {
+        let cases = [
+            (
+                PhoneField::Mobile,
+                Outcome::Found(PhoneVerdict::Normal),
+                Status::Pass,
+            ),
+            (
+                PhoneField::Mobile,
+                Outcome::Found(PhoneVerdict::Vacant),
+                Status::Fail,
+            ),
+            (
+                PhoneField::Mobile,
+                Outcome::Found(PhoneVerdict::Suspended),
+                Status::Fail,
+            ),
+            (
+                PhoneField::Mobile,
+                Outcome::Found(PhoneVerdict::NotHolder),
+                Status::Fail,
+            ),
+            (
+                PhoneField::Emergency,
+                Outcome::Found(PhoneVerdict::NotHolder),
+                Status::Pass,
+            ),
+            (
+                PhoneField::Emergency,
+                Outcome::Found(PhoneVerdict::Vacant),
+                Status::Fail,
+            ),
+            (PhoneField::Mobile, Outcome::NotFound, Status::Inconclusive),
+            (
+                PhoneField::Mobile,
+                Outcome::Unavailable("限流：HTTP 429".into()),
+                Status::Inconclusive,
+            ),
+        ];
+        for (field, outcome, expected) in cases {
+            let answer = PhoneAnswer {
+                role: Role::EntityPrincipal,
+                field,
+                number: "13911112222".into(),
+                with_holder: field == PhoneField::Mobile,
+                answer: Answer {
+                    outcome: outcome.clone(),
+                    source: "http://carrier.test/".into(),
+                    observed_at: "2026-11-29T10:00:00+08:00".into(),
+                },
+            };
+            let finding = judge_verified("李明", &answer, Target::Entity);
+            assert_eq!(
+                finding.status, expected,
+                "{field:?} {outcome:?}: {}",
+                finding.message
+            );
+            assert!(!format!("{finding:?}").contains("13911112222"), "unmasked");
+        }
+    }
 
     #[test]
     fn mobiles_are_judged_by_segment() {
