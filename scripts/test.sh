@@ -29,10 +29,13 @@ if [ "$fuzz_seconds" -gt 0 ]; then
   fi
   # cargo-fuzz passes -Z flags to rustc; RUSTC_BOOTSTRAP lets the stable toolchain take them.
   export RUSTC_BOOTSTRAP=1
-  for target in extract_numbers analyze_page filing_json registration; do
+  for target in extract_numbers analyze_page filing_json registration import_files; do
     corpus=$(mktemp -d)
     log=$(mktemp)
-    if (cd fuzz && cargo fuzz run "$target" "$corpus" "corpus-seed/$target" -- \
+    seeds="corpus-seed/$target"
+    # The import readers start from the shipped example files (JSON Lines, CSV, XLSX) in place.
+    if [ "$target" = import_files ]; then seeds=../examples; fi
+    if (cd fuzz && cargo fuzz run "$target" "$corpus" "$seeds" -- \
       -max_total_time="$fuzz_seconds" -print_final_stats=1) > "$log" 2>&1; then
       echo "$target: $(grep -E '^Done [0-9]+ runs' "$log" || echo 'done')"
     else
@@ -42,5 +45,5 @@ if [ "$fuzz_seconds" -gt 0 ]; then
     fi
     rm -rf "$corpus" "$log"
   done
-  echo "fuzzing: 4 passed, 0 failed"
+  echo "fuzzing: 5 passed, 0 failed"
 fi
