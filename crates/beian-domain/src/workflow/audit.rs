@@ -154,8 +154,10 @@ pub fn verify_chain_from(
     for row in records {
         let seq = row.record.seq;
         if seq != expected_seq {
+            // The break is reported at the position where row `expected_seq` should be,
+            // whatever number the row there claims.
             return Err(ChainBreak {
-                seq: expected_seq.min(seq),
+                seq: expected_seq,
                 reason: format!(
                     "序号应为{expected_seq}，实际为{seq}（记录缺失、重复或顺序被改动）"
                 ),
@@ -300,6 +302,17 @@ mod tests {
         let mut rows = log(10);
         rows.swap(2, 3);
         assert_eq!(verify_chain(&rows).unwrap_err().seq, 3);
+
+        // A row whose number is changed, up or down.
+        for claimed in [1u64, 2, 6, 99] {
+            let mut rows = log(10);
+            rows[4].record.seq = claimed;
+            assert_eq!(
+                verify_chain(&rows).unwrap_err().seq,
+                5,
+                "seq 5 claimed {claimed}"
+            );
+        }
 
         // Rewriting a row and its own hash still breaks the next row.
         let mut rows = log(10);
