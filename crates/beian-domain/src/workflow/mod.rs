@@ -17,41 +17,50 @@
 //! The three customer states are where the customer acts and where the deadline runs.
 //!
 //! ```text
-//!                      +----------------------------------------------+
-//!                      |  customer states:  issued  returned          |
-//!                      |                    recheck_failed            |
-//!                      +----------------------------------------------+
-//!                        |  Submit (C)     |  RequestRecheck (C)   |  DeadlinePassed (S)
-//!                        v                 |                       v
-//!                  +-----------+           |                 +---------+
-//!       Reject (O) | submitted |           |                 | overdue |
-//!   returned <-----+-----------+           |                 +---------+
-//!                    |        |            |                       | Escalate (S, O)
-//!   Approve,         |        | Approve    |                       | (S refused when
-//!   needs_miit (O)   v        | (O)        |                       |  keyword_only)
-//!            +-------------+  |            |                       v
-//!   pending: | miit_review |  |            |            +---------------------+
-//!   stays,   +-------------+  |            |            | enforcement_pending |
-//!   synced_at   |       |     |            |            +---------------------+
-//!     rejected  |       | accepted (S, O)  |              |                   |
-//!   returned <--+       v     v            v    ConfirmAccess-      RequestDeregis-
-//!                     +------------------------+    Cancellation (O)  tration (O)
-//!                     |       rechecking       |       v                   v
-//!                     +------------------------+  +------------------+ +------------------------+
-//!                      |  RecheckPassed (S, O) |  | access_cancelled | | deregistration_pending |
-//!                      v                       |  +------------------+ +------------------------+
-//!                 +----------+  RecheckFailed  |                        | MiitSynced: accepted ->
-//!                 | resolved |  (S, O)         v                        |   deregistered (final)
-//!                 +----------+         recheck_failed                   |  rejected -> enforcement_pending
-//!                   (final)              | Appeal (C)                   |  pending  -> stays, synced_at
-//!                      ^                 v
-//!                      |            +----------+  DecideAppeal dismissed (O)
-//!                      +------------| appealed |----------------------------> returned
-//!            DecideAppeal upheld (O)+----------+
+//!  customer states (the deadline runs only here)
+//!  +--------+  +----------+  +----------------+
+//!  | issued |  | returned |  | recheck_failed |
+//!  +--------+  +----------+  +----------------+
+//!      |  Submit (C)     |  RequestRecheck (C)  |  DeadlinePassed (S)
+//!      v                 |                      v
+//!  +-----------+         |                 +---------+
+//!  | submitted |         |                 | overdue |
+//!  +-----------+         |                 +---------+
+//!   |        |           |                      |  Escalate (S, O;
+//!   |        | Approve   |                      |  S refused if keyword_only)
+//!   |        | (O)       |                      v
+//!   | Approve,           |           +---------------------+
+//!   | needs_miit (O)     |           | enforcement_pending |
+//!   |        v           v           +---------------------+
+//!   |      +------------------+         |                 |
+//!   |      |    rechecking    |    ConfirmAccess-    RequestDeregis-
+//!   |      +------------------+    Cancellation (O)  tration (O)
+//!   |        ^      |      |            v                 v
+//!   |        |      |      |   +------------------+ +------------------------+
+//!   v        |      |      |   | access_cancelled | | deregistration_pending |
+//!  +-------------+  |      |   +------------------+ +------------------------+
+//!  | miit_review |  |      |
+//!  +-------------+  |      | RecheckFailed (S, O)
+//!   MiitSynced      |      v
+//!   accepted (S, O) |   recheck_failed --Appeal (C)--> +----------+
+//!                   |                                  | appealed |
+//!   RecheckPassed   v                                  +----------+
+//!   (S, O)   +----------+  <--DecideAppeal upheld (O)--------+
+//!            | resolved |
+//!            +----------+ (final)
 //!
-//!   Reinstate (O): overdue | enforcement_pending | access_cancelled -> rechecking
-//!   RequestExtension (C, customer states, once per order, 1..=max working days) and
-//!   DecideExtension (O, while the order is open): the state stays, a grant moves the deadline.
+//!  Back to the customer:  submitted    --Reject, an opinion per field (O)--> returned
+//!                         miit_review  --MiitSynced rejected (S, O)--------> returned
+//!                         appealed     --DecideAppeal dismissed (O)--------> returned
+//!  Waiting:               miit_review, deregistration_pending
+//!                                      --MiitSynced pending----------------> stays, synced_at
+//!  The 管局 decides:       deregistration_pending --MiitSynced accepted-----> deregistered (final)
+//!                                                 --MiitSynced rejected-----> enforcement_pending
+//!  Way back:              overdue | enforcement_pending | access_cancelled
+//!                                      --Reinstate (O)---------------------> rechecking
+//!  No state change:       RequestExtension (C; customer states; once per order;
+//!                         1..=max working days), DecideExtension (O; while the order is
+//!                         open; a grant moves the deadline)
 //! ```
 //!
 //! Choices the diagram does not show:
