@@ -1,0 +1,1463 @@
+//! The store's contract: every behaviour, run on SQLite and on PostgreSQL.
+
+mod harness;
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::Duration;
+use serde_json::json;
+
+use beian_domain::CheckId;
+use beian_domain::finding::{Evidence, Finding, Status, Target};
+use beian_store::*;
+use harness::{filing, raw, scalar, t0};
+
+contract!(
+    migrations_run_once_and_again,
+    upsert_is_versioned_and_idempotent,
+    upsert_refuses_a_filing_without_number,
+    customer_scope_finds_nothing_of_others,
+    findings_history_and_run_diff,
+    issuing_is_idempotent_per_entity,
+    racing_issuers_make_one_order,
+    transition_refuses_a_stale_version,
+    side_records_follow_transitions,
+    audit_log_refuses_update_and_delete,
+    audit_chain_detects_tampering_behind_the_store,
+    audit_chain_detects_a_removed_tail,
+    concurrent_claimers_never_share_a_job,
+    expired_lease_is_reclaimed,
+    failures_retry_with_backoff_then_dead_letter,
+    final_attempt_dying_goes_to_dead_letters,
+    dedupe_key_holds_while_pending,
+    outbox_claims_and_retries,
+    order_listing_pages_filters_and_counts,
+    accounts_sessions_tokens,
+    idempotency_keys_replay_and_refuse,
+    inbox_per_customer,
+);
+
+fn system() -> Actor {
+    Actor::system("test")
+}
+
+async fn customer(store: &Store, name: &str) -> i64 {
+    store
+        .create_customer(
+            &NewCustomer {
+                name: name.to_owned(),
+                email: Some(format!("{name}@example.cn")),
+                webhook_url: None,
+            },
+            t0(),
+        )
+        .await
+        .expect("create customer")
+}
+
+async fn import(store: &Store, owner: Option<i64>, n: u32) -> i64 {
+    store
+        .upsert_filing(owner, &filing(n), &system(), t0())
+        .await
+        .expect("upsert")
+        .filing_id
+}
+
+fn failing(check: CheckId, site: Option<usize>, field: &str) -> Finding {
+    let target = match site {
+        None => Target::Entity,
+        Some(index) => Target::Website {
+            index,
+            name: "云帆数据".into(),
+        },
+    };
+    Finding::new(check, Status::Fail, target, "不符合要求")
+        .field(field)
+        .with(Evidence::new("首页标题", "欢迎"))
+}
+
+fn item(check: &str, fp: &str) -> OrderItem {
+    OrderItem {
+        position: 0,
+        check_id: check.to_owned(),
+        target: json!({"kind": "entity"}),
+        field: None,
+        message: "问题".to_owned(),
+        reason: "原因".to_owned(),
+        remedy: "措施".to_owned(),
+        actions: vec!["变更备案".to_owned()],
+        evidence: json!([]),
+        fingerprint: fp.to_owned(),
+    }
+}
+
+fn new_order(filing_id: i64) -> NewOrder {
+    NewOrder {
+        filing_id,
+        run_id: None,
+        deadline_at: t0() + Duration::days(14),
+        keyword_only: false,
+        items: vec![item("site.title_mismatch", "fp1")],
+        actor: system(),
+        outbox: vec![NewOutbox {
+            kind: OutboxKind::Email,
+            recipient: "owner@example.cn".to_owned(),
+            payload: json!({"template": "order_issued"}),
+        }],
+        inbox: Vec::new(),
+    }
+}
+
+async fn issue(store: &Store, filing_id: i64) -> Order {
+    let id = store
+        .issue_order(&new_order(filing_id), t0())
+        .await
+        .expect("issue")
+        .order_id();
+    store
+        .order(Scope::All, id)
+        .await
+        .expect("read order")
+        .expect("order exists")
+}
+
+async fn migrations_run_once_and_again(store: Store) {
+    store.migrate().await.expect("migrations are idempotent");
+    assert_eq!(
+        scalar(&store, "SELECT COUNT(*) FROM _sqlx_migrations").await,
+        1
+    );
+    let report = store.audit_verify().await.expect("verify");
+    assert_eq!(report.rows, 0);
+    assert!(report.is_intact());
+}
+
+async fn upsert_is_versioned_and_idempotent(store: Store) {
+    let owner = customer(&store, "甲").await;
+    let first = store
+        .upsert_filing(Some(owner), &filing(1), &system(), t0())
+        .await
+        .expect("first");
+    assert_eq!(first.change, UpsertChange::Created);
+    assert_eq!(first.version, 1);
+
+    let again = store
+        .upsert_filing(Some(owner), &filing(1), &system(), t0())
+        .await
+        .expect("again");
+    assert_eq!(again.change, UpsertChange::Unchanged);
+    assert_eq!((again.filing_id, again.version), (first.filing_id, 1));
+
+    let mut changed = filing(1);
+    changed.websites[0].name = "云帆数据平台".into();
+    changed.websites[0]
+        .domains
+        .push("yunfan-data.com.cn".into());
+    let second = store
+        .upsert_filing(Some(owner), &changed, &system(), t0() + Duration::hours(1))
+        .await
+        .expect("changed");
+    assert_eq!(second.change, UpsertChange::Updated);
+    assert_eq!((second.filing_id, second.version), (first.filing_id, 2));
+
+    let versions = store
+        .filing_versions(Scope::All, first.filing_id)
+        .await
+        .expect("versions");
+    assert_eq!(versions.len(), 2, "the older version is kept");
+    assert_eq!(versions[0].body["websites"][0]["name"], "云帆数据");
+    assert_eq!(versions[1].body["websites"][0]["name"], "云帆数据平台");
+    let body = store
+        .filing_body(Scope::All, first.filing_id)
+        .await
+        .expect("body")
+        .expect("exists");
+    assert_eq!(body, changed, "the stored body reads back as the filing");
+    let sites = store
+        .sites(Scope::All, first.filing_id)
+        .await
+        .expect("sites");
+    assert_eq!(sites.len(), 1);
+    assert_eq!(sites[0].name, "云帆数据平台");
+    assert_eq!(sites[0].domains.len(), 2);
+    assert_eq!(
+        sites[0].site_number.as_deref(),
+        Some("京ICP备2024000001号-1")
+    );
+
+    // A batch mixing new, unchanged, changed and a number repeated within the batch.
+    let mut twice = filing(3);
+    twice.entity.address = Some("上海市".into());
+    let f2 = filing(2);
+    let f3 = filing(3);
+    let batch = [
+        (Some(owner), &f2),
+        (Some(owner), &changed),
+        (Some(owner), &f3),
+        (Some(owner), &twice),
+    ];
+    let out = store
+        .upsert_filings(&batch, &system(), t0())
+        .await
+        .expect("batch");
+    let changes: Vec<_> = out.iter().map(|o| (o.change, o.version)).collect();
+    assert_eq!(
+        changes,
+        [
+            (UpsertChange::Created, 1),
+            (UpsertChange::Unchanged, 2),
+            (UpsertChange::Created, 1),
+            (UpsertChange::Updated, 2),
+        ]
+    );
+    let replay = store
+        .upsert_filings(&batch[..3], &system(), t0())
+        .await
+        .expect("replay");
+    assert!(
+        replay[..2]
+            .iter()
+            .all(|o| o.change == UpsertChange::Unchanged),
+        "importing again writes nothing new"
+    );
+    assert_eq!(scalar(&store, "SELECT COUNT(*) FROM filings").await, 3);
+    assert_eq!(
+        scalar(&store, "SELECT COUNT(*) FROM filing_versions").await,
+        6
+    );
+    let by_number = store
+        .filing_by_number(Scope::Customer(owner), "京ICP备2024000002号")
+        .await
+        .expect("by number")
+        .expect("found");
+    assert_eq!(by_number.entity_name, "示例科技有限公司2");
+    assert_eq!(by_number.status, "normal");
+}
+
+async fn upsert_refuses_a_filing_without_number(store: Store) {
+    let mut f = filing(1);
+    f.entity.filing_number = None;
+    let good = filing(2);
+    let err = store
+        .upsert_filings(&[(None, &good), (None, &f)], &system(), t0())
+        .await
+        .expect_err("no number");
+    assert!(
+        matches!(
+            err,
+            StoreError::Invalid {
+                field: "entity.filing_number",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        scalar(&store, "SELECT COUNT(*) FROM filings").await,
+        0,
+        "nothing of the batch is stored"
+    );
+}
+
+async fn customer_scope_finds_nothing_of_others(store: Store) {
+    let a = customer(&store, "甲").await;
+    let b = customer(&store, "乙").await;
+    let fa = import(&store, Some(a), 1).await;
+    let order = issue(&store, fa).await;
+    let run = store
+        .create_run("sweep", &json!({}), 1, t0())
+        .await
+        .expect("run");
+    store
+        .record_findings(
+            run,
+            fa,
+            &[failing(CheckId::SiteTitleMismatch, Some(0), "网站名称")],
+            t0(),
+        )
+        .await
+        .expect("record");
+
+    let mine = Scope::Customer(a);
+    let theirs = Scope::Customer(b);
+    assert!(store.filing(mine, fa).await.expect("q").is_some());
+    assert!(store.filing(theirs, fa).await.expect("q").is_none());
+    assert!(store.order(theirs, order.id).await.expect("q").is_none());
+    assert!(store.filing_body(theirs, fa).await.expect("q").is_none());
+    assert!(store.sites(theirs, fa).await.expect("q").is_empty());
+    assert!(
+        store
+            .filing_versions(theirs, fa)
+            .await
+            .expect("q")
+            .is_empty()
+    );
+    assert!(
+        store
+            .run_findings(theirs, run, None)
+            .await
+            .expect("q")
+            .is_empty()
+    );
+    assert!(
+        store
+            .filing_history(theirs, fa)
+            .await
+            .expect("q")
+            .is_empty()
+    );
+    assert!(
+        store
+            .failures_by_check(theirs, run)
+            .await
+            .expect("q")
+            .is_empty()
+    );
+    assert!(
+        store
+            .audit_for(theirs, &format!("order:{}", order.id))
+            .await
+            .expect("q")
+            .is_empty()
+    );
+    assert!(matches!(
+        store.order_items(theirs, order.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let listed = store
+        .list_orders(&OrderQuery::new(theirs, 50))
+        .await
+        .expect("list");
+    assert!(listed.items.is_empty());
+    assert!(store.order_counts(theirs).await.expect("q").is_empty());
+    // Nor can the other customer move it.
+    let t = Transition::new(&order, theirs, "submitted", "submit", system(), t0());
+    assert!(matches!(
+        store.transition(&t).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        store.order_items(mine, order.id).await.expect("own").len(),
+        1
+    );
+}
+
+async fn findings_history_and_run_diff(store: Store) {
+    let f1 = import(&store, None, 1).await;
+    let f2 = import(&store, None, 2).await;
+    let a = store
+        .create_run("sweep", &json!({"n": 2}), 2, t0())
+        .await
+        .expect("run a");
+    let x = failing(CheckId::SiteTitleMismatch, Some(0), "网站名称");
+    let y = failing(CheckId::SiteFooterLink, Some(0), "首页底部");
+    let z = failing(CheckId::SiteFooterNumber, Some(0), "首页底部");
+    let w = failing(CheckId::SiteTitleMismatch, Some(0), "网站名称");
+    store
+        .record_findings(a, f1, &[x.clone(), y.clone()], t0())
+        .await
+        .expect("a f1");
+    // Recording the same filing twice (a retried job) counts once and keeps one copy.
+    store
+        .record_findings(a, f1, &[x.clone(), y.clone()], t0())
+        .await
+        .expect("a f1 again");
+    store
+        .record_findings(a, f2, &[w], t0())
+        .await
+        .expect("a f2");
+    store
+        .finish_run(a, "finished", t0())
+        .await
+        .expect("finish a");
+    let run_a = store.run(a).await.expect("q").expect("run a");
+    assert_eq!(
+        (run_a.done, run_a.failed, run_a.status.as_str()),
+        (2, 2, "finished")
+    );
+    assert_eq!(
+        store
+            .run_findings(Scope::All, a, None)
+            .await
+            .expect("q")
+            .len(),
+        3
+    );
+
+    // Run b looks at f1 only: x is fixed, y persists, z is new; f2's w is not resolved
+    // because b never looked at f2.
+    let b = store
+        .create_run("sweep", &json!({"n": 1}), 1, t0() + Duration::days(1))
+        .await
+        .expect("run b");
+    let mut passing_x = x.clone();
+    passing_x.status = Status::Pass;
+    store
+        .record_findings(
+            b,
+            f1,
+            &[passing_x, y.clone(), z.clone()],
+            t0() + Duration::days(1),
+        )
+        .await
+        .expect("b f1");
+    let diff = store.diff_runs(Scope::All, a, b).await.expect("diff");
+    let checks = |v: &[FindingRecord]| v.iter().map(|f| f.check_id.clone()).collect::<Vec<_>>();
+    assert_eq!(checks(&diff.new), ["site.footer_number"]);
+    assert_eq!(checks(&diff.persisting), ["site.footer_link"]);
+    assert_eq!(checks(&diff.resolved), ["site.title_mismatch"]);
+    assert_eq!(diff.resolved[0].filing_id, f1);
+    assert_eq!(diff.persisting[0].run_id, b);
+    assert_eq!(diff.resolved[0].run_id, a);
+
+    let history = store.filing_history(Scope::All, f1).await.expect("history");
+    assert_eq!(history.len(), 5);
+    assert_eq!(history[0].run_id, b, "newest run first");
+    assert_eq!(history[0].evidence[0]["label"], "首页标题");
+    let by_check = store.failures_by_check(Scope::All, a).await.expect("q");
+    assert_eq!(
+        by_check,
+        [
+            Count {
+                key: "site.title_mismatch".into(),
+                count: 2
+            },
+            Count {
+                key: "site.footer_link".into(),
+                count: 1
+            },
+        ]
+    );
+}
+
+async fn issuing_is_idempotent_per_entity(store: Store) {
+    let owner = customer(&store, "甲").await;
+    let fid = import(&store, Some(owner), 1).await;
+    let mut o = new_order(fid);
+    o.items.push(OrderItem {
+        position: 1,
+        ..item("site.footer_link", "fp2")
+    });
+    o.inbox.push(NewInbox {
+        customer_id: owner,
+        order_id: None,
+        title: "整改通知".into(),
+        body: "请在期限内整改".into(),
+    });
+    let first = store.issue_order(&o, t0()).await.expect("first");
+    let IssueOutcome::Issued { order_id } = first else {
+        panic!("expected a new order, got {first:?}");
+    };
+    let second = store.issue_order(&o, t0()).await.expect("second");
+    assert_eq!(second, IssueOutcome::AlreadyOpen { order_id });
+    assert_eq!(scalar(&store, "SELECT COUNT(*) FROM orders").await, 1);
+    assert_eq!(scalar(&store, "SELECT COUNT(*) FROM order_items").await, 2);
+    assert_eq!(scalar(&store, "SELECT COUNT(*) FROM outbox").await, 1);
+    assert_eq!(
+        scalar(&store, "SELECT COUNT(*) FROM inbox_messages").await,
+        1
+    );
+    assert_eq!(
+        scalar(
+            &store,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'issue'"
+        )
+        .await,
+        1
+    );
+    let f = store
+        .filing(Scope::All, fid)
+        .await
+        .expect("q")
+        .expect("filing");
+    assert_eq!(f.status, "rectification");
+    let order = store
+        .order(Scope::Customer(owner), order_id)
+        .await
+        .expect("q")
+        .expect("order");
+    assert_eq!(order.customer_id, Some(owner));
+    assert_eq!(order.filing_number, "京ICP备2024000001号");
+    assert_eq!((order.state.as_str(), order.version), ("issued", 1));
+    let open = store
+        .open_order_for_filing(Scope::All, fid)
+        .await
+        .expect("q");
+    assert_eq!(open.map(|o| o.id), Some(order_id));
+
+    // Access cancelled keeps the order open (it can be reinstated); resolved closes it.
+    let mut t = Transition::new(
+        &order,
+        Scope::All,
+        "access_cancelled",
+        "confirm_access_cancellation",
+        system(),
+        t0(),
+    );
+    t.filing_status = Some("access_cancelled".into());
+    let moved = store.transition(&t).await.expect("cancel access").order;
+    assert!(matches!(
+        store.issue_order(&o, t0()).await.expect("while cancelled"),
+        IssueOutcome::AlreadyOpen { .. }
+    ));
+    let t = Transition::new(&moved, Scope::All, "resolved", "reinstate", system(), t0());
+    let closed = store.transition(&t).await.expect("resolve").order;
+    assert!(closed.closed_at.is_some());
+    let third = store.issue_order(&o, t0()).await.expect("after resolution");
+    assert!(matches!(third, IssueOutcome::Issued { order_id: new } if new != order_id));
+}
+
+async fn racing_issuers_make_one_order(store: Store) {
+    let fid = import(&store, None, 1).await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store.issue_order(&new_order(fid), t0()).await
+        }));
+    }
+    let mut issued = Vec::new();
+    let mut open = HashSet::new();
+    for t in tasks {
+        let outcome = t.await.expect("task").expect("issue");
+        if let IssueOutcome::Issued { order_id } = outcome {
+            issued.push(order_id);
+        }
+        open.insert(outcome.order_id());
+    }
+    assert_eq!(issued.len(), 1, "exactly one racer issues");
+    assert_eq!(open.len(), 1, "every racer names the same order");
+    assert_eq!(scalar(&store, "SELECT COUNT(*) FROM orders").await, 1);
+    assert_eq!(
+        scalar(&store, "SELECT COUNT(*) FROM audit_log").await,
+        2,
+        "import and one issue"
+    );
+    assert!(store.audit_verify().await.expect("verify").is_intact());
+}
+
+async fn transition_refuses_a_stale_version(store: Store) {
+    let fid = import(&store, None, 1).await;
+    let order = issue(&store, fid).await;
+    let mut submit = Transition::new(&order, Scope::All, "submitted", "submit", system(), t0());
+    submit.outbox.push(NewOutbox {
+        kind: OutboxKind::Webhook,
+        recipient: "http://127.0.0.1:9/hook".into(),
+        payload: json!({"event": "submit"}),
+    });
+    let out = store.transition(&submit).await.expect("submit");
+    assert_eq!(
+        (out.order.state.as_str(), out.order.version),
+        ("submitted", 2)
+    );
+
+    // A second caller who read version 1 loses, and nothing of theirs is written.
+    let mut late = Transition::new(
+        &order,
+        Scope::All,
+        "overdue",
+        "deadline_passed",
+        system(),
+        t0(),
+    );
+    late.outbox.push(NewOutbox {
+        kind: OutboxKind::Email,
+        recipient: "x@example.cn".into(),
+        payload: json!({}),
+    });
+    late.filing_status = Some("overdue".into());
+    let err = store.transition(&late).await.expect_err("stale");
+    match err {
+        StoreError::Stale {
+            state,
+            version,
+            expected_version,
+            ..
+        } => {
+            assert_eq!(
+                (state.as_str(), version, expected_version),
+                ("submitted", 2, 1)
+            );
+        }
+        other => panic!("expected Stale, got {other}"),
+    }
+    let now = store
+        .order(Scope::All, order.id)
+        .await
+        .expect("q")
+        .expect("order");
+    assert_eq!((now.state.as_str(), now.version), ("submitted", 2));
+    assert_eq!(
+        scalar(&store, "SELECT COUNT(*) FROM outbox").await,
+        2,
+        "issue + submit only"
+    );
+    let f = store.filing(Scope::All, fid).await.expect("q").expect("f");
+    assert_eq!(f.status, "rectification");
+    let trail = store
+        .audit_for(Scope::All, &format!("order:{}", order.id))
+        .await
+        .expect("trail");
+    let steps: Vec<_> = trail
+        .iter()
+        .map(|e| (e.action.as_str(), e.to.as_deref()))
+        .collect();
+    assert_eq!(
+        steps,
+        [("issue", Some("issued")), ("submit", Some("submitted"))]
+    );
+    // The same state but an unknown code is refused before touching the database.
+    let mut bad = Transition::new(&now, Scope::All, "closed", "x", system(), t0());
+    bad.from_version = now.version;
+    assert!(matches!(
+        store.transition(&bad).await,
+        Err(StoreError::Invalid { .. })
+    ));
+}
+
+async fn side_records_follow_transitions(store: Store) {
+    let owner = customer(&store, "甲").await;
+    let fid = import(&store, Some(owner), 1).await;
+    let order = issue(&store, fid).await;
+    let scope = Scope::Customer(owner);
+
+    let mut ext = Transition::new(&order, scope, "issued", "request_extension", system(), t0());
+    ext.changes.extension_state = Some("requested".into());
+    ext.changes.extension_days = Some(5);
+    ext.record = Some(SideRecord::ExtensionRequest {
+        days: 5,
+        reason: "材料准备中".into(),
+    });
+    let order = store.transition(&ext).await.expect("extension").order;
+    assert_eq!(order.extension_state, "requested");
+    let mut again = Transition::new(&order, scope, "issued", "request_extension", system(), t0());
+    again.record = Some(SideRecord::ExtensionRequest {
+        days: 2,
+        reason: "再次".into(),
+    });
+    assert!(matches!(
+        store.transition(&again).await,
+        Err(StoreError::Invalid { .. })
+    ));
+
+    let mut grant = Transition::new(
+        &order,
+        Scope::All,
+        "issued",
+        "decide_extension",
+        system(),
+        t0(),
+    );
+    grant.changes.extension_state = Some("granted".into());
+    grant.changes.deadline_at = Some(t0() + Duration::days(21));
+    grant.record = Some(SideRecord::ExtensionDecision { granted: true });
+    let order = store.transition(&grant).await.expect("grant").order;
+    assert_eq!(order.deadline_at, t0() + Duration::days(21));
+
+    let mut submit = Transition::new(&order, scope, "submitted", "submit", system(), t0());
+    submit.record = Some(SideRecord::ChangeRequest {
+        kind: "change_website".into(),
+        fields: json!([{"field": "websites[0].name", "value": "云帆数据"}]),
+        attachments: json!([{"name": "授权书.pdf", "size": 1024}]),
+    });
+    let out = store.transition(&submit).await.expect("submit");
+    let cr = out.record_id.expect("change request id");
+    let mut reject = Transition::new(&out.order, Scope::All, "returned", "reject", system(), t0());
+    reject.record = Some(SideRecord::ChangeDecision {
+        change_request_id: cr,
+        approved: false,
+        opinions: json!({"websites[0].name": "名称与首页标题不一致"}),
+    });
+    let order = store.transition(&reject).await.expect("reject").order;
+    let crs = store.change_requests(scope, order.id).await.expect("crs");
+    assert_eq!(crs.len(), 1);
+    assert_eq!(crs[0].state, "rejected");
+    assert_eq!(
+        crs[0].opinions.as_ref().expect("opinions")["websites[0].name"],
+        "名称与首页标题不一致"
+    );
+
+    let mut appeal = Transition::new(&order, scope, "appealed", "appeal", system(), t0());
+    appeal.record = Some(SideRecord::Appeal {
+        reason: "已更正".into(),
+        evidence: json!(["截图"]),
+    });
+    let order = store.transition(&appeal).await.expect("appeal").order;
+    let mut decide = Transition::new(
+        &order,
+        Scope::All,
+        "resolved",
+        "decide_appeal",
+        system(),
+        t0(),
+    );
+    decide.record = Some(SideRecord::AppealDecision { upheld: true });
+    decide.filing_status = Some("normal".into());
+    decide.all_sites_status = Some("normal".into());
+    let order = store.transition(&decide).await.expect("decide").order;
+    assert_eq!(order.state, "resolved");
+    let requests = store
+        .order_requests(scope, order.id)
+        .await
+        .expect("requests");
+    let kinds: Vec<_> = requests
+        .iter()
+        .map(|r| (r.kind.as_str(), r.state.as_str()))
+        .collect();
+    assert_eq!(kinds, [("extension", "granted"), ("appeal", "upheld")]);
+    let f = store.filing(scope, fid).await.expect("q").expect("f");
+    assert_eq!(f.status, "normal");
+    assert_eq!(store.audit_verify().await.expect("verify").rows, 8);
+}
+
+async fn audit_log_refuses_update_and_delete(store: Store) {
+    let fid = import(&store, None, 1).await;
+    issue(&store, fid).await;
+    assert!(
+        raw(&store, "UPDATE audit_log SET actor = 'x'")
+            .await
+            .is_err()
+    );
+    assert!(raw(&store, "DELETE FROM audit_log").await.is_err());
+    assert_eq!(scalar(&store, "SELECT COUNT(*) FROM audit_log").await, 2);
+    assert!(store.audit_verify().await.expect("verify").is_intact());
+}
+
+async fn disable_update_trigger(store: &Store) {
+    if store.backend() == Backend::Sqlite {
+        raw(store, "DROP TRIGGER audit_log_no_update")
+            .await
+            .expect("drop trigger");
+        raw(store, "DROP TRIGGER audit_log_no_delete")
+            .await
+            .expect("drop trigger");
+    } else {
+        raw(
+            store,
+            "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update",
+        )
+        .await
+        .expect("disable trigger");
+    }
+}
+
+async fn audit_chain_detects_tampering_behind_the_store(store: Store) {
+    let a = customer(&store, "甲").await;
+    let fid = import(&store, Some(a), 1).await;
+    let order = issue(&store, fid).await;
+    let t = Transition::new(&order, Scope::All, "submitted", "submit", system(), t0());
+    store.transition(&t).await.expect("submit");
+    let report = store.audit_verify().await.expect("verify");
+    assert_eq!((report.rows, report.broken.clone()), (3, None));
+
+    disable_update_trigger(&store).await;
+    raw(
+        &store,
+        "UPDATE audit_log SET to_state = 'resolved' WHERE seq = 2",
+    )
+    .await
+    .expect("tamper");
+    let report = store.audit_verify().await.expect("verify");
+    assert_eq!(report.broken.as_ref().map(|b| b.0), Some(2), "{report:?}");
+
+    // Moving a row into another customer's view is caught as well.
+    raw(
+        &store,
+        "UPDATE audit_log SET to_state = 'issued' WHERE seq = 2",
+    )
+    .await
+    .expect("restore");
+    assert!(store.audit_verify().await.expect("verify").is_intact());
+    raw(
+        &store,
+        "UPDATE audit_log SET customer_id = NULL WHERE seq = 3",
+    )
+    .await
+    .expect("tamper customer");
+    let report = store.audit_verify().await.expect("verify");
+    assert_eq!(report.broken.as_ref().map(|b| b.0), Some(3), "{report:?}");
+}
+
+async fn audit_chain_detects_a_removed_tail(store: Store) {
+    let fid = import(&store, None, 1).await;
+    issue(&store, fid).await;
+    if store.backend() == Backend::Sqlite {
+        raw(&store, "DROP TRIGGER audit_log_no_delete")
+            .await
+            .expect("drop");
+    } else {
+        raw(
+            &store,
+            "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update",
+        )
+        .await
+        .expect("disable");
+    }
+    raw(&store, "DELETE FROM audit_log WHERE seq = 2")
+        .await
+        .expect("delete last");
+    let report = store.audit_verify().await.expect("verify");
+    assert_eq!(report.rows, 1);
+    assert!(
+        !report.is_intact(),
+        "the chain head still counts the removed row"
+    );
+    raw(&store, "DELETE FROM audit_log WHERE seq = 1")
+        .await
+        .expect("delete first");
+    let report = store.audit_verify().await.expect("verify");
+    assert!(!report.is_intact());
+}
+
+fn job(queue: &str, n: i64) -> NewJob {
+    NewJob {
+        queue: queue.to_owned(),
+        payload: json!({ "n": n }),
+        run_at: t0(),
+        dedupe_key: None,
+        max_attempts: 3,
+    }
+}
+
+async fn concurrent_claimers_never_share_a_job(store: Store) {
+    const JOBS: i64 = 120;
+    for n in 0..JOBS {
+        store
+            .enqueue(&job("sweep", n), t0())
+            .await
+            .expect("enqueue");
+    }
+    let mut workers = Vec::new();
+    for w in 0..6 {
+        let store = store.clone();
+        workers.push(tokio::spawn(async move {
+            let name = format!("worker-{w}");
+            let mut got = Vec::new();
+            while let Some(j) = store
+                .claim("sweep", &name, Duration::seconds(60), t0())
+                .await
+                .expect("claim")
+            {
+                assert_eq!(j.locked_by.as_deref(), Some(name.as_str()));
+                assert!(store.complete(j.id, &name, t0()).await.expect("complete"));
+                got.push(j.id);
+            }
+            got
+        }));
+    }
+    let mut seen = BTreeMap::new();
+    for w in workers {
+        for id in w.await.expect("worker") {
+            *seen.entry(id).or_insert(0) += 1;
+        }
+    }
+    assert_eq!(seen.len() as i64, JOBS, "every job was claimed");
+    assert!(seen.values().all(|&n| n == 1), "no job went to two workers");
+    let counts = store.job_counts("sweep").await.expect("counts");
+    assert_eq!(
+        counts,
+        [Count {
+            key: "done".into(),
+            count: JOBS
+        }]
+    );
+}
+
+async fn expired_lease_is_reclaimed(store: Store) {
+    let id = match store
+        .enqueue(&job("sweep", 1), t0())
+        .await
+        .expect("enqueue")
+    {
+        Enqueued::New { job_id } => job_id,
+        other => panic!("{other:?}"),
+    };
+    let lease = Duration::seconds(30);
+    let a = store
+        .claim("sweep", "a", lease, t0())
+        .await
+        .expect("claim")
+        .expect("job");
+    assert_eq!((a.id, a.attempts), (id, 1));
+    assert!(
+        store
+            .claim("sweep", "b", lease, t0() + Duration::seconds(10))
+            .await
+            .expect("claim")
+            .is_none()
+    );
+    // A heartbeat extends the lease past the first expiry.
+    assert!(
+        store
+            .heartbeat(id, "a", lease, t0() + Duration::seconds(20))
+            .await
+            .expect("hb")
+    );
+    assert!(
+        store
+            .claim("sweep", "b", lease, t0() + Duration::seconds(40))
+            .await
+            .expect("claim")
+            .is_none()
+    );
+    // Then worker a dies: after the lease, b takes the job over.
+    let b = store
+        .claim("sweep", "b", lease, t0() + Duration::seconds(51))
+        .await
+        .expect("claim")
+        .expect("reclaimed");
+    assert_eq!(
+        (b.id, b.attempts, b.locked_by.as_deref()),
+        (id, 2, Some("b"))
+    );
+    assert!(
+        !store
+            .complete(id, "a", t0() + Duration::seconds(52))
+            .await
+            .expect("late a")
+    );
+    assert!(
+        !store
+            .heartbeat(id, "a", lease, t0() + Duration::seconds(52))
+            .await
+            .expect("late hb")
+    );
+    assert_eq!(
+        store
+            .fail(id, "a", "late", t0() + Duration::seconds(52))
+            .await
+            .expect("late fail"),
+        FailOutcome::LeaseLost
+    );
+    assert!(
+        store
+            .complete(id, "b", t0() + Duration::seconds(53))
+            .await
+            .expect("b")
+    );
+    assert_eq!(store.job(id).await.expect("q").expect("job").state, "done");
+}
+
+async fn failures_retry_with_backoff_then_dead_letter(store: Store) {
+    store.enqueue(&job("mail", 1), t0()).await.expect("enqueue");
+    let lease = Duration::seconds(60);
+    let mut now = t0();
+    for attempt in 1..=2 {
+        let j = store
+            .claim("mail", "w", lease, now)
+            .await
+            .expect("claim")
+            .expect("job");
+        assert_eq!(j.attempts, attempt);
+        let out = store.fail(j.id, "w", "SMTP 451", now).await.expect("fail");
+        let FailOutcome::Retry { run_at } = out else {
+            panic!("attempt {attempt} should retry: {out:?}");
+        };
+        assert_eq!(run_at, now + retry_delay(attempt));
+        assert!(
+            store
+                .claim("mail", "w", lease, run_at - Duration::milliseconds(1))
+                .await
+                .expect("claim")
+                .is_none(),
+            "not before the backoff"
+        );
+        now = run_at;
+    }
+    let j = store
+        .claim("mail", "w", lease, now)
+        .await
+        .expect("claim")
+        .expect("job");
+    assert_eq!(j.attempts, 3);
+    assert_eq!(
+        store
+            .fail(j.id, "w", "SMTP 550 拒收", now)
+            .await
+            .expect("fail"),
+        FailOutcome::Dead
+    );
+    assert!(
+        store
+            .claim("mail", "w", lease, now + Duration::days(1))
+            .await
+            .expect("claim")
+            .is_none()
+    );
+    let dead = store.dead_jobs("mail", 10).await.expect("dead");
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].last_error.as_deref(), Some("SMTP 550 拒收"));
+    assert!(store.retry_dead(j.id, now).await.expect("retry"));
+    let again = store
+        .claim("mail", "w", lease, now)
+        .await
+        .expect("claim")
+        .expect("requeued");
+    assert_eq!(again.attempts, 1);
+}
+
+async fn final_attempt_dying_goes_to_dead_letters(store: Store) {
+    let mut j = job("sweep", 1);
+    j.max_attempts = 1;
+    store.enqueue(&j, t0()).await.expect("enqueue");
+    let lease = Duration::seconds(30);
+    store
+        .claim("sweep", "a", lease, t0())
+        .await
+        .expect("claim")
+        .expect("job");
+    // a dies; its single attempt is spent.
+    assert!(
+        store
+            .claim("sweep", "b", lease, t0() + Duration::minutes(5))
+            .await
+            .expect("claim")
+            .is_none()
+    );
+    let dead = store.dead_jobs("sweep", 10).await.expect("dead");
+    assert_eq!(dead.len(), 1);
+    assert!(
+        dead[0]
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("lease expired")
+    );
+}
+
+async fn dedupe_key_holds_while_pending(store: Store) {
+    let mut j = job("recheck", 1);
+    j.dedupe_key = Some("filing:1".into());
+    let first = store.enqueue(&j, t0()).await.expect("first");
+    let Enqueued::New { job_id } = first else {
+        panic!("{first:?}")
+    };
+    assert_eq!(
+        store.enqueue(&j, t0()).await.expect("dup"),
+        Enqueued::Duplicate { job_id }
+    );
+    let claimed = store
+        .claim("recheck", "w", Duration::seconds(60), t0())
+        .await
+        .expect("c")
+        .expect("job");
+    assert_eq!(
+        store.enqueue(&j, t0()).await.expect("dup while running"),
+        Enqueued::Duplicate { job_id }
+    );
+    assert!(
+        store
+            .complete(claimed.id, "w", t0())
+            .await
+            .expect("complete")
+    );
+    assert!(
+        matches!(store.enqueue(&j, t0()).await.expect("after"), Enqueued::New { job_id: n } if n != job_id)
+    );
+    let mut other = j.clone();
+    other.queue = "sweep".into();
+    assert!(matches!(
+        store.enqueue(&other, t0()).await.expect("other queue"),
+        Enqueued::New { .. }
+    ));
+}
+
+async fn outbox_claims_and_retries(store: Store) {
+    for i in 0..3 {
+        store
+            .enqueue_outbox(
+                &NewOutbox {
+                    kind: OutboxKind::Email,
+                    recipient: format!("c{i}@example.cn"),
+                    payload: json!({"i": i}),
+                },
+                t0(),
+            )
+            .await
+            .expect("queue");
+    }
+    let lease = Duration::seconds(60);
+    let first = store.claim_outbox(t0(), lease, 2).await.expect("claim");
+    assert_eq!(first.len(), 2);
+    let second = store.claim_outbox(t0(), lease, 10).await.expect("claim");
+    assert_eq!(second.len(), 1, "claimed rows are not handed out twice");
+    assert_ne!(second[0].id, first[0].id);
+    assert!(
+        store
+            .outbox_delivered(first[0].id, t0())
+            .await
+            .expect("delivered")
+    );
+    assert!(
+        store
+            .outbox_failed(
+                first[1].id,
+                "connection refused",
+                t0() + Duration::seconds(10)
+            )
+            .await
+            .expect("failed")
+    );
+    // The sender of second[0] died: it comes back after the lease.
+    assert!(
+        store
+            .claim_outbox(t0() + Duration::seconds(5), lease, 10)
+            .await
+            .expect("c")
+            .is_empty()
+    );
+    let retry = store
+        .claim_outbox(t0() + Duration::seconds(61), lease, 10)
+        .await
+        .expect("c");
+    let ids: Vec<_> = retry.iter().map(|m| m.id).collect();
+    assert_eq!(ids, [first[1].id, second[0].id]);
+    assert_eq!(retry[0].attempts, 2);
+    assert_eq!(retry[0].last_error.as_deref(), Some("connection refused"));
+    assert_eq!(store.outbox_pending(10).await.expect("pending").len(), 2);
+}
+
+async fn order_listing_pages_filters_and_counts(store: Store) {
+    let a = customer(&store, "甲").await;
+    let b = customer(&store, "乙").await;
+    let mut ids = Vec::new();
+    for n in 0..12 {
+        let owner = if n % 3 == 0 { b } else { a };
+        let fid = import(&store, Some(owner), n).await;
+        let mut o = new_order(fid);
+        o.deadline_at = t0() + Duration::days(i64::from(n));
+        o.keyword_only = n == 5;
+        ids.push(store.issue_order(&o, t0()).await.expect("issue").order_id());
+    }
+    // Move two of customer a's orders on.
+    for &id in &ids[1..3] {
+        let order = store.order(Scope::All, id).await.expect("q").expect("o");
+        let t = Transition::new(&order, Scope::All, "submitted", "submit", system(), t0());
+        store.transition(&t).await.expect("submit");
+    }
+    let mut q = OrderQuery::new(Scope::Customer(a), 3);
+    let mut seen = Vec::new();
+    loop {
+        let page = store.list_orders(&q).await.expect("page");
+        assert!(page.items.len() <= 3);
+        seen.extend(page.items.iter().map(|o| o.id));
+        match page.next_after_id {
+            Some(next) => q.after_id = Some(next),
+            None => break,
+        }
+    }
+    let mut expected: Vec<i64> = ids
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| n % 3 != 0)
+        .map(|(_, &id)| id)
+        .collect();
+    expected.reverse();
+    assert_eq!(
+        seen, expected,
+        "newest first, every order once, only customer a's"
+    );
+
+    let mut q = OrderQuery::new(Scope::All, 50);
+    q.states = vec!["submitted".into()];
+    let submitted = store.list_orders(&q).await.expect("submitted");
+    assert_eq!(
+        submitted.items.iter().map(|o| o.id).collect::<Vec<_>>(),
+        [ids[2], ids[1]]
+    );
+    let mut q = OrderQuery::new(Scope::All, 50);
+    q.keyword_only = Some(true);
+    assert_eq!(store.list_orders(&q).await.expect("kw").items.len(), 1);
+
+    let counts = store.order_counts(Scope::All).await.expect("counts");
+    assert_eq!(
+        counts,
+        [
+            Count {
+                key: "issued".into(),
+                count: 10
+            },
+            Count {
+                key: "submitted".into(),
+                count: 2
+            },
+        ]
+    );
+    let fc = store.filing_counts(Scope::Customer(b)).await.expect("fc");
+    assert_eq!(
+        fc,
+        [Count {
+            key: "rectification".into(),
+            count: 4
+        }]
+    );
+
+    // Overdue at t0 + 3.5 days: deadlines t0+0..t0+3 in customer states.
+    let now = t0() + Duration::hours(84);
+    let overdue = store
+        .orders_due(Scope::All, None, now, CUSTOMER_ACTION_STATES, 100)
+        .await
+        .expect("overdue");
+    assert_eq!(
+        overdue.iter().map(|o| o.id).collect::<Vec<_>>(),
+        [ids[0], ids[3]]
+    );
+    let soon = store
+        .orders_due(
+            Scope::Customer(a),
+            Some(now),
+            now + Duration::days(3),
+            &[],
+            100,
+        )
+        .await
+        .expect("due soon");
+    assert_eq!(
+        soon.iter().map(|o| o.id).collect::<Vec<_>>(),
+        [ids[4], ids[5]]
+    );
+    let mut bad = OrderQuery::new(Scope::All, 10);
+    bad.states = vec!["'; DROP TABLE orders; --".into()];
+    assert!(matches!(
+        store.list_orders(&bad).await,
+        Err(StoreError::Invalid { .. })
+    ));
+    let filings = store
+        .list_filings(&FilingQuery {
+            scope: Scope::All,
+            status: None,
+            after_id: None,
+            limit: 5,
+        })
+        .await
+        .expect("filings");
+    assert_eq!(filings.items.len(), 5);
+    assert!(filings.next_after_id.is_some());
+}
+
+async fn accounts_sessions_tokens(store: Store) {
+    let c = customer(&store, "甲").await;
+    let id = store
+        .create_account(
+            &NewAccount {
+                login: "jia".into(),
+                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+                role: Role::Customer,
+                customer_id: Some(c),
+                display_name: "甲方".into(),
+            },
+            t0(),
+        )
+        .await
+        .expect("account");
+    let staff = NewAccount {
+        login: "op".into(),
+        password_hash: "h".into(),
+        role: Role::Operator,
+        customer_id: Some(c),
+        display_name: String::new(),
+    };
+    assert!(matches!(
+        store.create_account(&staff, t0()).await,
+        Err(StoreError::Invalid { .. })
+    ));
+    let acc = store
+        .account_by_login("jia")
+        .await
+        .expect("q")
+        .expect("found");
+    assert_eq!((acc.id, acc.scope()), (id, Scope::Customer(c)));
+
+    let token = "session-token-abc";
+    store
+        .create_session(&token_hash(token), id, t0() + Duration::hours(8), t0())
+        .await
+        .expect("session");
+    let found = store
+        .session_account(&token_hash(token), t0() + Duration::hours(1))
+        .await
+        .expect("q");
+    assert_eq!(found.map(|a| a.id), Some(id));
+    assert!(
+        store
+            .session_account(&token_hash(token), t0() + Duration::hours(9))
+            .await
+            .expect("q")
+            .is_none()
+    );
+    assert!(
+        store
+            .session_account(&token_hash("other"), t0())
+            .await
+            .expect("q")
+            .is_none()
+    );
+    assert_eq!(
+        scalar(
+            &store,
+            "SELECT COUNT(*) FROM sessions WHERE token_hash = 'session-token-abc'"
+        )
+        .await,
+        0,
+        "only the hash is stored"
+    );
+
+    let tid = store
+        .create_api_token(id, "ci", &token_hash("api-1"), None, t0())
+        .await
+        .expect("token");
+    assert!(
+        store
+            .api_token_account(&token_hash("api-1"), t0())
+            .await
+            .expect("q")
+            .is_some()
+    );
+    assert!(store.revoke_api_token(id, tid, t0()).await.expect("revoke"));
+    assert!(
+        store
+            .api_token_account(&token_hash("api-1"), t0())
+            .await
+            .expect("q")
+            .is_none()
+    );
+
+    assert!(store.set_account_disabled(id, true).await.expect("disable"));
+    assert!(
+        store
+            .session_account(&token_hash(token), t0())
+            .await
+            .expect("q")
+            .is_none()
+    );
+}
+
+async fn idempotency_keys_replay_and_refuse(store: Store) {
+    let id = store
+        .create_account(
+            &NewAccount {
+                login: "op".into(),
+                password_hash: "h".into(),
+                role: Role::Operator,
+                customer_id: None,
+                display_name: String::new(),
+            },
+            t0(),
+        )
+        .await
+        .expect("account");
+    assert_eq!(
+        store
+            .idempotency_begin(id, "k1", "req-a", t0())
+            .await
+            .expect("b"),
+        IdempotencyBegin::New
+    );
+    assert_eq!(
+        store
+            .idempotency_begin(id, "k1", "req-a", t0())
+            .await
+            .expect("b"),
+        IdempotencyBegin::InProgress
+    );
+    assert_eq!(
+        store
+            .idempotency_begin(id, "k1", "req-b", t0())
+            .await
+            .expect("b"),
+        IdempotencyBegin::Mismatch
+    );
+    assert!(
+        store
+            .idempotency_finish(id, "k1", 201, "{\"id\":7}", t0())
+            .await
+            .expect("f")
+    );
+    assert_eq!(
+        store
+            .idempotency_begin(id, "k1", "req-a", t0())
+            .await
+            .expect("b"),
+        IdempotencyBegin::Replay {
+            status: 201,
+            body: "{\"id\":7}".into()
+        }
+    );
+    store
+        .idempotency_begin(id, "k2", "req-c", t0())
+        .await
+        .expect("b");
+    store.idempotency_abandon(id, "k2").await.expect("abandon");
+    assert_eq!(
+        store
+            .idempotency_begin(id, "k2", "req-c", t0())
+            .await
+            .expect("b"),
+        IdempotencyBegin::New
+    );
+    assert_eq!(
+        store
+            .idempotency_purge(t0() + Duration::hours(25))
+            .await
+            .expect("purge"),
+        2
+    );
+}
+
+async fn inbox_per_customer(store: Store) {
+    let a = customer(&store, "甲").await;
+    let b = customer(&store, "乙").await;
+    for i in 0..3 {
+        store
+            .send_inbox(
+                &NewInbox {
+                    customer_id: a,
+                    order_id: None,
+                    title: format!("通知{i}"),
+                    body: "正文".into(),
+                },
+                t0(),
+            )
+            .await
+            .expect("send");
+    }
+    let page = store.inbox(a, false, None, 2).await.expect("inbox");
+    assert_eq!(page.items.len(), 2);
+    assert_eq!(page.items[0].title, "通知2");
+    let rest = store
+        .inbox(a, false, page.next_after_id, 2)
+        .await
+        .expect("inbox");
+    assert_eq!(rest.items.len(), 1);
+    assert!(rest.next_after_id.is_none());
+    assert!(
+        !store
+            .mark_inbox_read(b, page.items[0].id, t0())
+            .await
+            .expect("other's")
+    );
+    assert!(
+        store
+            .mark_inbox_read(a, page.items[0].id, t0())
+            .await
+            .expect("own")
+    );
+    assert_eq!(store.unread_count(a).await.expect("n"), 2);
+    assert_eq!(
+        store
+            .inbox(a, true, None, 10)
+            .await
+            .expect("unread")
+            .items
+            .len(),
+        2
+    );
+    assert!(
+        store
+            .inbox(b, false, None, 10)
+            .await
+            .expect("b")
+            .items
+            .is_empty()
+    );
+}
