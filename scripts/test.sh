@@ -14,6 +14,13 @@ echo "== test dependencies"
 if ! [ -x /usr/sbin/dnsmasq ] && ! command -v dnsmasq >/dev/null 2>&1; then
   apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dnsmasq-base
 fi
+# PostgreSQL serves beian-store's contract tests (127.0.0.1:5432, user postgres, trust,
+# database test). The machine starts it; start it here if it is down, and wait for it.
+if ! pg_isready -h 127.0.0.1 -q; then
+  pg_ctlcluster 15 main start || service postgresql start
+  for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -q && break; sleep 1; done
+  pg_isready -h 127.0.0.1
+fi
 
 echo "== formatting and lints"
 cargo fmt --all -- --check
