@@ -1,0 +1,325 @@
+//! 核查任务 — verification runs as jobs in the store's queue, and the worker that does them.
+//!
+//! A run is a row plus one job per filing. Any number of `beian worker` processes, on any
+//! number of machines, claim jobs from the same PostgreSQL (SQLite: one process). A job
+//! verifies one filing, records its findings in the run and lets the order service decide
+//! what the result means for the filing's order. Every step is idempotent — findings of
+//! the same run and filing replace each other, issuing finds the open order, a re-check
+//! decision is a conditional transition — so a job whose worker died is simply done again
+//! by whoever claims it after its lease expires.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use beian_domain::{Filing, Finding, Status};
+use beian_store::{Enqueued, FilingQuery, NewJob, Scope, Store};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use tokio::task::JoinSet;
+
+use crate::orders::{Orders, RecheckEffect, ServiceError, Who};
+use crate::schedule::slot_offset;
+
+/// The queue verification jobs go to.
+pub const VERIFY_QUEUE: &str = "verify";
+
+/// One verification job: a filing, in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyJob {
+    /// The run the findings belong to.
+    pub run_id: i64,
+    /// The filing to verify.
+    pub filing_id: i64,
+}
+
+/// 核查器 — whatever turns a filing into findings: the live engine in production, any
+/// deterministic judge in tests.
+pub trait Verifier: Send + Sync + 'static {
+    /// Every finding for the filing, judged as of `today`.
+    fn verify(
+        &self,
+        filing: &Filing,
+        today: NaiveDate,
+    ) -> impl Future<Output = Vec<Finding>> + Send;
+}
+
+impl Verifier for beian_engine::Engine {
+    fn verify(
+        &self,
+        filing: &Filing,
+        today: NaiveDate,
+    ) -> impl Future<Output = Vec<Finding>> + Send {
+        async move { self.check(filing, today).await.findings }
+    }
+}
+
+/// How a run spreads its jobs in time.
+#[derive(Debug, Clone, Copy)]
+pub enum Spread {
+    /// Every job is ready at once (a sweep started by hand).
+    Now,
+    /// Each filing gets its stable slot in the window (periodic re-verification).
+    Over(Duration),
+}
+
+/// Starts a run over every filing (or those of one status) and queues a job per filing.
+/// Returns the run's id and how many jobs were queued.
+pub async fn start_run(
+    store: &Store,
+    kind: &str,
+    status: Option<&str>,
+    spread: Spread,
+    now: DateTime<Utc>,
+) -> Result<(i64, u64), ServiceError> {
+    let mut total = 0i64;
+    let mut query = FilingQuery {
+        scope: Scope::All,
+        status: status.map(str::to_owned),
+        after_id: None,
+        limit: 5_000,
+    };
+    // First count, so that the run's progress has its denominator from the start.
+    loop {
+        let page = store.list_filings(&query).await?;
+        total += page.items.len() as i64;
+        match page.items.last() {
+            Some(last) if page.items.len() as i64 == query.limit => query.after_id = Some(last.id),
+            _ => break,
+        }
+    }
+    let params = serde_json::json!({ "status": status, "spread_seconds": match spread {
+        Spread::Now => 0,
+        Spread::Over(window) => window.num_seconds(),
+    }});
+    let run_id = store.create_run(kind, &params, total, now).await?;
+    query.after_id = None;
+    let mut queued = 0u64;
+    loop {
+        let page = store.list_filings(&query).await?;
+        for filing in &page.items {
+            let run_at = match spread {
+                Spread::Now => now,
+                Spread::Over(window) => now + slot_offset(&filing.filing_number, window),
+            };
+            enqueue_verification(store, run_id, filing.id, run_at, now).await?;
+            queued += 1;
+        }
+        match page.items.last() {
+            Some(last) if page.items.len() as i64 == query.limit => query.after_id = Some(last.id),
+            _ => break,
+        }
+    }
+    if total == 0 {
+        store.finish_run(run_id, "finished", now).await?;
+    }
+    Ok((run_id, queued))
+}
+
+/// Queues the verification of one filing in a run (idempotent per run and filing).
+pub async fn enqueue_verification(
+    store: &Store,
+    run_id: i64,
+    filing_id: i64,
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Enqueued, ServiceError> {
+    let job = NewJob {
+        queue: VERIFY_QUEUE.to_owned(),
+        payload: serde_json::to_value(VerifyJob { run_id, filing_id })
+            .unwrap_or(serde_json::Value::Null),
+        run_at,
+        dedupe_key: Some(format!("verify:{run_id}:{filing_id}")),
+        max_attempts: 5,
+    };
+    Ok(store.enqueue(&job, now).await?)
+}
+
+/// How a worker runs.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// Its name in leases and the audit log (`worker:HOST:PID`).
+    pub id: String,
+    /// Jobs in flight at once (verification is I/O-bound).
+    pub concurrency: usize,
+    /// How long a claimed job is held before others may take it.
+    pub lease: Duration,
+    /// How long to wait when the queue is empty.
+    pub poll: StdDuration,
+    /// Stop once the queue is empty instead of waiting for more.
+    pub drain: bool,
+    /// The date findings are judged on; `None` for today in Beijing.
+    pub today: Option<NaiveDate>,
+}
+
+/// What a worker did before it stopped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WorkerStats {
+    /// Jobs done.
+    pub done: u64,
+    /// Attempts that failed (retried or dead).
+    pub failed: u64,
+    /// Orders issued.
+    pub issued: u64,
+    /// Re-checks that passed.
+    pub passed: u64,
+    /// Re-checks that still fail.
+    pub still_failing: u64,
+}
+
+/// 核查工作进程 — claims verification jobs and does them until stopped (or, with
+/// `drain`, until the queue is empty).
+pub struct Worker<V> {
+    orders: Orders,
+    verifier: Arc<V>,
+    options: WorkerOptions,
+}
+
+impl<V: Verifier> Worker<V> {
+    /// A worker over the order service, verifying with `verifier`.
+    pub fn new(orders: Orders, verifier: V, options: WorkerOptions) -> Worker<V> {
+        Worker {
+            orders,
+            verifier: Arc::new(verifier),
+            options,
+        }
+    }
+
+    /// Runs until the queue is empty (with `drain`) or `stop` resolves.
+    pub async fn run(&self, stop: impl Future<Output = ()>) -> Result<WorkerStats, ServiceError> {
+        let mut stats = WorkerStats::default();
+        let mut tasks: JoinSet<Result<JobResult, ServiceError>> = JoinSet::new();
+        let concurrency = self.options.concurrency.max(1);
+        tokio::pin!(stop);
+        loop {
+            // Fill the free slots.
+            let mut claimed_any = false;
+            while tasks.len() < concurrency {
+                let now = Utc::now();
+                let store = self.orders.store();
+                let Some(job) = store
+                    .claim(VERIFY_QUEUE, &self.options.id, self.options.lease, now)
+                    .await?
+                else {
+                    break;
+                };
+                claimed_any = true;
+                let orders = self.orders.clone();
+                let verifier = Arc::clone(&self.verifier);
+                let options = self.options.clone();
+                tasks.spawn(async move {
+                    let outcome = handle(&orders, verifier.as_ref(), &options, &job.payload).await;
+                    let now = Utc::now();
+                    match outcome {
+                        Ok(effect) => {
+                            orders.store().complete(job.id, &options.id, now).await?;
+                            Ok(JobResult::Done(effect))
+                        }
+                        Err(error) => {
+                            tracing::warn!(job = job.id, %error, "verification job failed");
+                            orders
+                                .store()
+                                .fail(job.id, &options.id, &error.to_string(), now)
+                                .await?;
+                            Ok(JobResult::Failed)
+                        }
+                    }
+                });
+            }
+            if tasks.is_empty() && !claimed_any {
+                if self.options.drain {
+                    return Ok(stats);
+                }
+                tokio::select! {
+                    _ = &mut stop => return Ok(stats),
+                    _ = tokio::time::sleep(self.options.poll) => continue,
+                }
+            }
+            tokio::select! {
+                _ = &mut stop => {
+                    // Finish what is in flight so no lease is left to expire needlessly.
+                    while let Some(joined) = tasks.join_next().await {
+                        count(&mut stats, joined)?;
+                    }
+                    return Ok(stats);
+                }
+                Some(joined) = tasks.join_next() => count(&mut stats, joined)?,
+            }
+        }
+    }
+}
+
+enum JobResult {
+    Done(RecheckEffect),
+    Failed,
+}
+
+fn count(
+    stats: &mut WorkerStats,
+    joined: Result<Result<JobResult, ServiceError>, tokio::task::JoinError>,
+) -> Result<(), ServiceError> {
+    match joined {
+        Ok(Ok(JobResult::Done(effect))) => {
+            stats.done += 1;
+            match effect {
+                RecheckEffect::Issued(_) => stats.issued += 1,
+                RecheckEffect::Passed(_) => stats.passed += 1,
+                RecheckEffect::StillFailing(_) => stats.still_failing += 1,
+                RecheckEffect::Clean | RecheckEffect::Unchanged(_) => {}
+            }
+            Ok(())
+        }
+        Ok(Ok(JobResult::Failed)) => {
+            stats.failed += 1;
+            Ok(())
+        }
+        Ok(Err(error)) => Err(error),
+        Err(join) => Err(ServiceError::Corrupt(format!("job task failed: {join}"))),
+    }
+}
+
+/// Does one verification job.
+async fn handle<V: Verifier>(
+    orders: &Orders,
+    verifier: &V,
+    options: &WorkerOptions,
+    payload: &serde_json::Value,
+) -> Result<RecheckEffect, ServiceError> {
+    let job: VerifyJob = serde_json::from_value(payload.clone())
+        .map_err(|e| ServiceError::Corrupt(format!("verify job payload: {e}")))?;
+    let store = orders.store();
+    let filing = store
+        .filing_body(Scope::All, job.filing_id)
+        .await?
+        .ok_or(ServiceError::FilingNotFound(job.filing_id))?;
+    let today = options.today.unwrap_or_else(today_in_china);
+    let findings = verifier.verify(&filing, today).await;
+    let now = Utc::now();
+    store
+        .record_findings(job.run_id, job.filing_id, &findings, now)
+        .await?;
+    let who = Who::system(&options.id);
+    let effect = orders
+        .after_verification(job.filing_id, Some(job.run_id), &findings, &who, now)
+        .await?;
+    if let Some(run) = store.run(job.run_id).await?
+        && run.status == "running"
+        && run.kind != crate::orders::RECHECK_RUN
+        && run.done >= run.total
+    {
+        store.finish_run(run.id, "finished", now).await?;
+    }
+    tracing::debug!(
+        filing = job.filing_id,
+        failing = findings.iter().filter(|f| f.status == Status::Fail).count(),
+        "verified"
+    );
+    Ok(effect)
+}
+
+/// Today's date in Beijing.
+pub fn today_in_china() -> NaiveDate {
+    Utc::now()
+        .with_timezone(&beian_domain::workflow::calendar::shanghai())
+        .date_naive()
+}

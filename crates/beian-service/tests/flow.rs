@@ -1,0 +1,310 @@
+//! The rectification flow end to end through the service, on SQLite and on PostgreSQL:
+//! a run issues an order, the customer submits a change, an operator approves it, the
+//! worker re-checks the changed filing and the order is resolved.
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use beian_checks::Settings;
+use beian_domain::workflow::{
+    Actor as Role, ChangeKind, ChangeRequest, Event, FieldChange, WorkflowPolicy, WorkingCalendar,
+};
+use beian_domain::{Filing, Finding};
+use beian_service::scheduler::{SchedulerOptions, tick};
+use beian_service::{Orders, Spread, Verifier, Who, Worker, WorkerOptions, start_run};
+use beian_store::{Actor, NewAccount, NewCustomer, Scope, Store};
+use chrono::{NaiveDate, Utc};
+
+/// The offline judges as the verifier: deterministic, no network.
+struct Lint;
+
+impl Verifier for Lint {
+    fn verify(
+        &self,
+        filing: &Filing,
+        today: NaiveDate,
+    ) -> impl std::future::Future<Output = Vec<Finding>> + Send {
+        let findings = beian_checks::lint(filing, today, &Settings::default());
+        async move { findings }
+    }
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+async fn sqlite() -> (Store, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(unique("beian-service-test"));
+    std::fs::create_dir_all(&dir).expect("test dir");
+    let store = Store::open(&format!("sqlite://{}", dir.join("store.db").display()))
+        .await
+        .expect("open SQLite");
+    (store, dir)
+}
+
+async fn postgres() -> (Store, String) {
+    let url = std::env::var("BEIAN_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let schema = unique("beian_service_test");
+    let admin = sqlx::PgPool::connect(&url)
+        .await
+        .expect("PostgreSQL must run at 127.0.0.1:5432");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&admin)
+        .await
+        .expect("schema");
+    let options = sqlx::postgres::PgConnectOptions::from_str(&url)
+        .expect("url")
+        .options([("search_path", schema.as_str())]);
+    let store = Store::open_postgres(options, 8)
+        .await
+        .expect("open PostgreSQL");
+    (store, schema)
+}
+
+async fn drop_schema(schema: &str) {
+    let url = std::env::var("BEIAN_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let admin = sqlx::PgPool::connect(&url).await.expect("connect");
+    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&admin)
+        .await;
+}
+
+fn bad_filing() -> Filing {
+    let mut filing =
+        Filing::from_json(include_str!("../../../examples/company.jsonc")).expect("example");
+    filing.websites[0].name = "中国国家数据中心".to_owned();
+    filing
+}
+
+fn worker(orders: &Orders) -> Worker<Lint> {
+    Worker::new(
+        orders.clone(),
+        Lint,
+        WorkerOptions {
+            id: "test-worker".to_owned(),
+            concurrency: 4,
+            lease: chrono::Duration::seconds(60),
+            poll: std::time::Duration::from_millis(50),
+            drain: true,
+            today: NaiveDate::from_ymd_opt(2026, 11, 30),
+        },
+    )
+}
+
+async fn flow(store: Store) {
+    let orders = Orders::new(
+        store.clone(),
+        WorkflowPolicy::default(),
+        WorkingCalendar::bundled().expect("calendar"),
+    );
+    let now = Utc::now();
+    let customer = store
+        .create_customer(
+            &NewCustomer {
+                name: "云帆".to_owned(),
+                ..NewCustomer::default()
+            },
+            now,
+        )
+        .await
+        .expect("customer");
+    let filing_id = store
+        .upsert_filing(Some(customer), &bad_filing(), &Actor::system("import"), now)
+        .await
+        .expect("import")
+        .filing_id;
+
+    // A sweep issues one order; a second sweep finds it open and issues nothing.
+    for round in 0..2 {
+        let (run_id, queued) = start_run(&store, "sweep", None, Spread::Now, Utc::now())
+            .await
+            .expect("run");
+        assert_eq!(queued, 1);
+        let stats = worker(&orders)
+            .run(std::future::pending())
+            .await
+            .expect("worker");
+        assert_eq!(stats.done, 1, "round {round}");
+        assert_eq!(stats.issued, u64::from(round == 0), "round {round}");
+        let run = store.run(run_id).await.expect("run").expect("exists");
+        assert_eq!(run.status, "finished");
+    }
+    let order = store
+        .open_order_for_filing(Scope::Customer(customer), filing_id)
+        .await
+        .expect("query")
+        .expect("an open order");
+    assert_eq!(order.state, "issued");
+    let items = store
+        .order_items(Scope::Customer(customer), order.id)
+        .await
+        .expect("items");
+    assert!(
+        items.iter().any(|i| i.check_id == "site.name_violation"),
+        "{items:?}"
+    );
+    assert_eq!(
+        store
+            .filing(Scope::All, filing_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        "rectification"
+    );
+
+    // Another customer cannot touch it.
+    let stranger = Who {
+        role: Role::Customer,
+        actor: Actor::person(beian_store::Role::Customer, 999, "stranger"),
+    };
+    let submit = Event::Submit(ChangeRequest {
+        kind: ChangeKind::ChangeWebsite,
+        fields: vec![FieldChange {
+            path: "websites[0].name".to_owned(),
+            old: Some("中国国家数据中心".to_owned()),
+            new: Some("云帆数据".to_owned()),
+        }],
+        attachments: Vec::new(),
+        note: "改为与主体名称相符的网站名称".to_owned(),
+    });
+    let error = orders
+        .apply(
+            Scope::Customer(customer + 1),
+            order.id,
+            &stranger,
+            &submit,
+            Utc::now(),
+        )
+        .await
+        .expect_err("foreign order");
+    assert!(error.to_string().contains("不存在"), "{error}");
+
+    // The customer submits the change, the operator approves it.
+    let account = |login: &str, role: beian_store::Role, customer_id: Option<i64>| {
+        let store = store.clone();
+        let login = login.to_owned();
+        async move {
+            let id = store
+                .create_account(
+                    &NewAccount {
+                        login: login.clone(),
+                        password_hash: "$argon2id$test".to_owned(),
+                        role,
+                        customer_id,
+                        display_name: login.clone(),
+                    },
+                    Utc::now(),
+                )
+                .await
+                .expect("account");
+            Actor::person(role, id, &login)
+        }
+    };
+    let me = Who {
+        role: Role::Customer,
+        actor: account("yunfan", beian_store::Role::Customer, Some(customer)).await,
+    };
+    let operator = Who {
+        role: Role::Operator,
+        actor: account("zhang", beian_store::Role::Operator, None).await,
+    };
+    let submitted = orders
+        .apply(
+            Scope::Customer(customer),
+            order.id,
+            &me,
+            &submit,
+            Utc::now(),
+        )
+        .await
+        .expect("submit");
+    assert_eq!(submitted.order.state, "submitted");
+    // A customer cannot approve their own change.
+    let refused = orders
+        .apply(
+            Scope::Customer(customer),
+            order.id,
+            &me,
+            &Event::Approve { needs_miit: false },
+            Utc::now(),
+        )
+        .await
+        .expect_err("customers do not approve");
+    assert!(refused.to_string().contains("无权"), "{refused}");
+    let approved = orders
+        .apply(
+            Scope::All,
+            order.id,
+            &operator,
+            &Event::Approve { needs_miit: false },
+            Utc::now(),
+        )
+        .await
+        .expect("approve");
+    assert_eq!(approved.order.state, "rechecking");
+    let body = store
+        .filing_body(Scope::All, filing_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(body.websites[0].name, "云帆数据", "the change is applied");
+
+    // The re-check runs on the changed filing and passes.
+    let stats = worker(&orders)
+        .run(std::future::pending())
+        .await
+        .expect("worker");
+    assert_eq!(stats.passed, 1);
+    let order = store.order(Scope::All, order.id).await.unwrap().unwrap();
+    assert_eq!(order.state, "resolved");
+    assert_eq!(
+        store
+            .filing(Scope::All, filing_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        "normal"
+    );
+    let report = store.audit_verify().await.expect("verify");
+    assert_eq!(report.broken, None, "{report:?}");
+
+    // The scheduler finds nothing overdue and nothing to re-check.
+    let ticked = tick(
+        &orders,
+        &SchedulerOptions {
+            period: None,
+            batch: 100,
+        },
+        &Who::system("scheduler"),
+        Utc::now(),
+    )
+    .await
+    .expect("tick");
+    assert_eq!((ticked.overdue, ticked.rechecks_queued), (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flow_on_sqlite() {
+    let (store, dir) = sqlite().await;
+    flow(store.clone()).await;
+    store.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flow_on_postgres() {
+    let (store, schema) = postgres().await;
+    flow(store.clone()).await;
+    store.close().await;
+    drop_schema(&schema).await;
+}
