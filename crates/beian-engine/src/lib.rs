@@ -5,15 +5,18 @@
 //! converts each answer into the plain evidence of `beian_checks::live`, and hands it to
 //! the judges together with the filed data. The registration of every filed domain's
 //! registrable domain is asked once over WHOIS or RDAP when that source is configured
-//! ([`EngineConfig::registration`]). Sources that are not configured (the registration
-//! source when it is off, the outside registries) are reported as skipped, with the checks
-//! that need them, rather than silently passing.
+//! ([`EngineConfig::registration`]). The outside registries configured in
+//! [`EngineConfig::registries`] (business registry, identity, carrier, registrar real-name)
+//! are asked once per filing, at the same time as the websites are checked. Sources that
+//! are not configured are reported as skipped, with the checks that need them, rather than
+//! silently passing.
 
 use std::sync::Arc;
 
 use beian_checks::live::{
     DomainDns, FetchEvidence, HostEvidence, Lookup, ProviderNetwork, RegistrationEvidence,
 };
+use beian_checks::registry_evidence::{RegistryContext, RegistryKind};
 use beian_checks::{LiveContext, PageSubject, Settings};
 use beian_domain::ident::DomainName;
 use beian_domain::{CheckId, EvidenceSource, Filing, Finding};
@@ -52,6 +55,8 @@ pub struct EngineConfig {
     /// At most this many homepage fetches to one server address at once (0: no limit).
     /// Many filed sites share a server; a sweep must not hammer it.
     pub per_ip_concurrency: usize,
+    /// The outside registries (none by default): their checks are skipped without them.
+    pub registries: beian_registry::Registries,
 }
 
 impl Default for EngineConfig {
@@ -68,6 +73,7 @@ impl Default for EngineConfig {
             extra_root_certs_pem: Vec::new(),
             registration: None,
             per_ip_concurrency: 8,
+            registries: beian_registry::Registries::default(),
         }
     }
 }
@@ -92,6 +98,9 @@ pub struct Report {
     /// Checks not run, each with the reason (a source that is not configured).
     pub skipped: Vec<(CheckId, String)>,
 }
+
+/// One website's findings and the registrations asked for it.
+type SiteResult = (Vec<Finding>, Vec<RegistrationEvidence>);
 
 /// 核查引擎.
 #[derive(Debug, Clone)]
@@ -164,13 +173,19 @@ impl Engine {
         let settings = &self.inner.config.settings;
         let mut findings = beian_checks::lint(filing, today, settings);
         let filing = Arc::new(filing.clone());
+        // The registries are asked while the websites are checked.
+        let registry = {
+            let registries = self.inner.config.registries.clone();
+            let filing = Arc::clone(&filing);
+            tokio::spawn(async move { beian_registry::gather(&registries, &filing).await })
+        };
         let mut tasks = tokio::task::JoinSet::new();
         for index in 0..filing.websites.len() {
             let engine = self.clone();
             let filing = Arc::clone(&filing);
             tasks.spawn(async move { (index, engine.check_website(&filing, index, now).await) });
         }
-        let mut per_site: Vec<(usize, Vec<Finding>)> = Vec::new();
+        let mut per_site: Vec<(usize, SiteResult)> = Vec::new();
         while let Some(joined) = tasks.join_next().await {
             // A panicking task is a bug; its site is then reported without live findings
             // rather than taking the whole report down.
@@ -179,7 +194,28 @@ impl Engine {
             }
         }
         per_site.sort_by_key(|(index, _)| *index);
-        findings.extend(per_site.into_iter().flat_map(|(_, f)| f));
+        let mut registrations: Vec<RegistrationEvidence> = Vec::new();
+        let mut site_findings = Vec::new();
+        for (_, (found, seen)) in per_site {
+            site_findings.extend(found);
+            for registration in seen {
+                if !registrations
+                    .iter()
+                    .any(|r| r.domain == registration.domain)
+                {
+                    registrations.push(registration);
+                }
+            }
+        }
+        // A panicking gather is a bug too: the registry checks then report nothing.
+        let evidence = registry.await.unwrap_or_default();
+        findings.extend(beian_checks::judge_registry(&RegistryContext {
+            filing: &filing,
+            today,
+            evidence: &evidence,
+            registrations: &registrations,
+        }));
+        findings.extend(site_findings);
         Report {
             findings,
             skipped: self.skipped_checks(),
@@ -189,7 +225,15 @@ impl Engine {
     /// The checks this engine cannot run, with why: those of sources it is not configured
     /// for.
     pub fn skipped_checks(&self) -> Vec<(CheckId, String)> {
-        skipped_checks_with(self.inner.registration.is_some())
+        skipped_checks_for(
+            self.inner.registration.is_some(),
+            &self.inner.config.registries.configured(),
+        )
+    }
+
+    /// The outside registries this engine asks.
+    pub fn registries(&self) -> Vec<RegistryKind> {
+        self.inner.config.registries.configured()
     }
 
     async fn check_website(
@@ -197,9 +241,9 @@ impl Engine {
         filing: &Filing,
         index: usize,
         now: DateTime<FixedOffset>,
-    ) -> Vec<Finding> {
+    ) -> SiteResult {
         let Some(website) = filing.websites.get(index) else {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         };
         let domains: Vec<DomainName> = website
             .domains
@@ -257,7 +301,7 @@ impl Engine {
         };
         let mut findings = beian_checks::judge_live(&ctx);
         findings.extend(page_findings);
-        findings
+        (findings, registrations)
     }
 
     /// The registration of each registrable domain among `domains`, asked once each and
@@ -382,30 +426,62 @@ pub fn skipped_checks() -> Vec<(CheckId, String)> {
     skipped_checks_with(false)
 }
 
-/// The checks whose sources are not configured, with why. With the registration source
-/// on, only the outside registries are missing; the domain-owner check stays skipped (it
-/// needs the registrar's real-name data), though the WHOIS/RDAP registrant is gathered.
+/// The checks whose sources are not configured, with why, when no outside registry is.
 pub fn skipped_checks_with(registration: bool) -> Vec<(CheckId, String)> {
+    skipped_checks_for(registration, &[])
+}
+
+/// The registry a check needs, if it needs one.
+fn registry_of(id: CheckId) -> Option<RegistryKind> {
+    match id {
+        CheckId::EntityBusinessStatus
+        | CheckId::EntityCertificateMismatch
+        | CheckId::EntityLegalRepMismatch => Some(RegistryKind::BusinessRegistry),
+        CheckId::EntityPrincipalIdMismatch => Some(RegistryKind::Identity),
+        CheckId::EntityDomainOwnerMismatch => Some(RegistryKind::DomainRealName),
+        CheckId::EntityContactInvalid => Some(RegistryKind::Phone),
+        _ => None,
+    }
+}
+
+/// The checks whose sources are not configured, with why: the registration source
+/// (WHOIS/RDAP) is on or off, and `registries` are the outside registries configured.
+///
+/// Two checks run in part without their registry: `entity.contact_invalid` checks the
+/// format of the numbers without the carrier, and `entity.domain_owner_mismatch` takes the
+/// WHOIS/RDAP registrant as weaker evidence without the registrar's real-name data. They
+/// are listed with what was left out.
+pub fn skipped_checks_for(
+    registration: bool,
+    registries: &[RegistryKind],
+) -> Vec<(CheckId, String)> {
     CheckId::ALL
         .iter()
         .filter_map(|id| {
-            let sources = id.def().sources;
-            let main = sources.first()?;
-            let reason = match main {
-                EvidenceSource::Registration if registration => return None,
-                EvidenceSource::Registration => "未配置 WHOIS/RDAP 查询（域名注册信息）".to_owned(),
-                EvidenceSource::Registry
-                    if registration && sources.contains(&EvidenceSource::Registration) =>
-                {
-                    "未配置注册商实名核验接口；WHOIS/RDAP 中的域名持有人已采集（见 site.domain_expired 的证据），但公开注册信息不足以核对实名"
-                        .to_owned()
+            let main = *id.def().sources.first()?;
+            if let Some(kind) = registry_of(*id) {
+                if registries.contains(&kind) {
+                    return None;
                 }
-                EvidenceSource::Registry => {
-                    "未配置外部核验接口（工商、身份、运营商、注册商实名）".to_owned()
+                let reason = match *id {
+                    CheckId::EntityContactInvalid => format!(
+                        "部分未执行：未配置{}，只核对了号码格式，没有核验空号、停机和机主",
+                        kind.label()
+                    ),
+                    CheckId::EntityDomainOwnerMismatch if registration => format!(
+                        "部分未执行：未配置{}，只用 WHOIS/RDAP 公开的持有人作为较弱的证据核对（不一致时只作提示）",
+                        kind.label()
+                    ),
+                    _ => format!("未配置{}", kind.label()),
+                };
+                return Some((*id, reason));
+            }
+            match main {
+                EvidenceSource::Registration if !registration => {
+                    Some((*id, "未配置 WHOIS/RDAP 查询（域名注册信息）".to_owned()))
                 }
-                _ => return None,
-            };
-            Some((*id, reason))
+                _ => None,
+            }
         })
         .collect()
 }

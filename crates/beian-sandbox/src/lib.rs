@@ -15,6 +15,8 @@ pub mod ident;
 pub mod names;
 pub mod page;
 pub mod rdap;
+pub mod registry;
+pub mod registry_http;
 pub mod rng;
 pub mod server;
 pub mod tls;

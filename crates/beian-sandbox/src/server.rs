@@ -18,6 +18,7 @@ use tokio::task::JoinSet;
 use crate::dns::DnsServer;
 use crate::http::{HttpState, serve_connection};
 use crate::rdap::serve_rdap;
+use crate::registry_http::RegistryServers;
 use crate::tls::{SandboxCa, serve_tls, server_config};
 use crate::whois::serve_whois;
 use crate::world::{Fault, PROVIDER_RANGE, World, listening_ips};
@@ -76,6 +77,7 @@ pub struct Sandbox {
     ca_pem: String,
     tasks: JoinSet<()>,
     black_holes: BlackHoles,
+    registries: RegistryServers,
 }
 
 /// The black-hole listeners and the connections that fill their accept queues; dropping
@@ -238,7 +240,12 @@ impl Sandbox {
             serve_rdap(stream, Arc::clone(&rdap_world))
         }));
 
+        let registries = RegistryServers::start(Arc::clone(&world), &mut tasks)
+            .await
+            .map_err(StartError)?;
+
         Ok(Sandbox {
+            registries,
             world,
             dns: Some(dns),
             http_port,
@@ -343,12 +350,19 @@ impl Sandbox {
         flags
     }
 
-    /// Writes `filings.jsonl`, `truth.jsonl` and `ca.pem` into `dir` (created if needed).
+    /// The four registry servers (business registry, identity, phone, real-name).
+    pub fn registries(&self) -> &RegistryServers {
+        &self.registries
+    }
+
+    /// Writes `filings.jsonl`, `truth.jsonl`, `ca.pem` and `beian.toml` (the registry
+    /// configuration for `--config`) into `dir` (created if needed).
     pub fn write_files(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         std::fs::write(dir.join("filings.jsonl"), self.world.filings_jsonl())?;
         std::fs::write(dir.join("truth.jsonl"), self.world.truth_jsonl())?;
         std::fs::write(dir.join("ca.pem"), &self.ca_pem)?;
+        std::fs::write(dir.join("beian.toml"), self.registries.config_toml())?;
         Ok(())
     }
 

@@ -162,6 +162,38 @@ pub enum Fault {
     BadPrincipalId,
     /// The entity principal's ID document expired before the check date.
     PrincipalIdExpired,
+    /// The business registry says 注销.
+    BusinessDeregistered,
+    /// The business registry says 吊销未注销.
+    BusinessRevoked,
+    /// The business registry says 撤销.
+    BusinessCancelled,
+    /// The company was renamed; the filed name is its former name.
+    EntityRenamed,
+    /// The company's registered address moved.
+    AddressMoved,
+    /// The company's licence term (营业期限) ended before the check date.
+    LicenceExpired,
+    /// The company's legal representative changed.
+    LegalRepChanged,
+    /// The principal's ID number is registered under another name.
+    IdentityMismatch,
+    /// The principal's ID number is unknown to the identity registry.
+    IdentityNotFound,
+    /// The principal's mobile is 空号.
+    PhoneVacant,
+    /// The principal's mobile is 停机.
+    PhoneSuspended,
+    /// The principal's mobile is someone else's.
+    PhoneNotHolder,
+    /// The principal's emergency mobile is 空号.
+    EmergencyVacant,
+    /// The first domain's real-name holder is someone else.
+    HolderOther,
+    /// A personal filing's domain holder has the principal's name but another ID number.
+    HolderIdDiffers,
+    /// The domain holder matches but is not real-name verified (a warning).
+    HolderUnverified,
 }
 
 impl Fault {
@@ -194,6 +226,22 @@ impl Fault {
             Fault::BadCreditCode => "统一社会信用代码校验位错误",
             Fault::BadPrincipalId => "负责人身份证号校验位错误",
             Fault::PrincipalIdExpired => "负责人证件已过期",
+            Fault::BusinessDeregistered => "工商登记：已注销",
+            Fault::BusinessRevoked => "工商登记：吊销未注销",
+            Fault::BusinessCancelled => "工商登记：已撤销",
+            Fault::EntityRenamed => "工商登记：单位已更名",
+            Fault::AddressMoved => "工商登记：住所已变更",
+            Fault::LicenceExpired => "工商登记：营业期限已届满",
+            Fault::LegalRepChanged => "工商登记：法定代表人已变更",
+            Fault::IdentityMismatch => "身份核验：姓名与号码不一致",
+            Fault::IdentityNotFound => "身份核验：查无此人",
+            Fault::PhoneVacant => "号码核验：负责人手机空号",
+            Fault::PhoneSuspended => "号码核验：负责人手机停机",
+            Fault::PhoneNotHolder => "号码核验：负责人手机非本人",
+            Fault::EmergencyVacant => "号码核验：应急联系手机空号",
+            Fault::HolderOther => "域名实名：持有者是他人",
+            Fault::HolderIdDiffers => "域名实名：持有者证件号码不同",
+            Fault::HolderUnverified => "域名实名：未完成实名认证（提示）",
         }
     }
 
@@ -279,8 +327,20 @@ struct TruthLine<'a> {
     key: &'a str,
     entity: &'a str,
     fault: Option<Fault>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registry_fault: Option<Fault>,
     websites: Vec<TruthWebsite<'a>>,
-    expected: &'a [Expected],
+    expected: Vec<TruthExpected<'a>>,
+}
+
+/// An expected finding in `truth.jsonl`; `needs` names the outside registry without
+/// which it cannot be found (a sweep without that registry is not expected to find it).
+#[derive(Serialize)]
+struct TruthExpected<'a> {
+    #[serde(flatten)]
+    expected: &'a Expected,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    needs: Option<beian_checks::registry_evidence::RegistryKind>,
 }
 
 /// A website in a line of `truth.jsonl`.
@@ -369,8 +429,13 @@ pub struct GeneratedFiling {
     pub sites: Vec<usize>,
     /// The filing fault, if any.
     pub fault: Option<Fault>,
-    /// Every `fail` (and deterministic `warn`) finding the checks must report.
+    /// Every `fail` (and deterministic `warn`) finding the checks must report without
+    /// the outside registries.
     pub expected: Vec<Expected>,
+    /// The registry fault, if any ([`crate::registry::REGISTRY_FAULTS`]).
+    pub registry_fault: Option<Fault>,
+    /// The findings only the outside registries reveal, each with the registry it needs.
+    pub registry_expected: Vec<crate::registry::RegistryExpected>,
 }
 
 /// 沙箱世界.
@@ -384,6 +449,8 @@ pub struct World {
     pub sites: Vec<Site>,
     /// Host name (apex and `www.`) → site index.
     pub hosts: HashMap<String, usize>,
+    /// What the outside registries hold.
+    pub registry: crate::registry::RegistryWorld,
 }
 
 const STREAM_FILING: u64 = 1;
@@ -427,11 +494,15 @@ impl World {
             hosts.insert(site.domain.clone(), i);
             hosts.insert(format!("www.{}", site.domain), i);
         }
+        // The registries come last, from a stream of their own: the rest of the world is
+        // exactly what it was before they existed.
+        let registry = crate::registry::generate(config, &mut filings, &sites);
         World {
             config: config.clone(),
             filings,
             sites,
             hosts,
+            registry,
         }
     }
 
@@ -481,13 +552,26 @@ impl World {
                     fault: site.fault,
                 })
                 .collect();
+            let mut expected: Vec<TruthExpected<'_>> = filing
+                .expected
+                .iter()
+                .map(|expected| TruthExpected {
+                    expected,
+                    needs: None,
+                })
+                .collect();
+            expected.extend(filing.registry_expected.iter().map(|r| TruthExpected {
+                expected: &r.expected,
+                needs: Some(r.needs),
+            }));
             let truth = TruthLine {
                 line: line + 1,
                 key: &filing.key,
                 entity: &filing.filing.entity.name,
                 fault: filing.fault,
+                registry_fault: filing.registry_fault,
                 websites,
-                expected: &filing.expected,
+                expected,
             };
             if let Ok(text) = serde_json::to_string(&truth) {
                 out.push_str(&text);
@@ -509,11 +593,17 @@ impl World {
         if self.config.black_hole_percent > 0 {
             counts.push((Fault::BlackHole, 0));
         }
+        counts.extend(
+            crate::registry::REGISTRY_FAULTS
+                .iter()
+                .map(|(f, _)| (*f, 0)),
+        );
         let all = self
             .sites
             .iter()
             .map(|s| s.fault)
-            .chain(self.filings.iter().map(|f| f.fault));
+            .chain(self.filings.iter().map(|f| f.fault))
+            .chain(self.filings.iter().map(|f| f.registry_fault));
         for fault in all.flatten() {
             if let Some(entry) = counts.iter_mut().find(|(f, _)| *f == fault) {
                 entry.1 += 1;
@@ -571,7 +661,7 @@ fn set_emergency_phones(rng: &mut Rng, city: &City, people: &mut [&mut Person]) 
     }
 }
 
-fn pick_fault(rng: &mut Rng, table: &[(Fault, u64)]) -> Option<Fault> {
+pub(crate) fn pick_fault(rng: &mut Rng, table: &[(Fault, u64)]) -> Option<Fault> {
     let draw = rng.below(1000);
     let mut acc = 0;
     for (fault, rate) in table {
@@ -855,10 +945,12 @@ fn generate_filing(
         sites: site_indexes,
         fault: filing_fault,
         expected,
+        registry_fault: None,
+        registry_expected: Vec::new(),
     }
 }
 
-fn entity_expectation(check: CheckId) -> Expected {
+pub(crate) fn entity_expectation(check: CheckId) -> Expected {
     Expected {
         check,
         status: Status::Fail,
