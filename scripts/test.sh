@@ -14,6 +14,10 @@ echo "== test dependencies"
 if ! [ -x /usr/sbin/dnsmasq ] && ! command -v dnsmasq >/dev/null 2>&1; then
   apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dnsmasq-base
 fi
+# aiosmtpd is the real SMTP server beian-notify's tests send mail to on loopback.
+if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+  python3 -m pip install --quiet aiosmtpd
+fi
 # PostgreSQL serves beian-store's contract tests (127.0.0.1:5432, user postgres, trust,
 # database test). The machine starts it; start it here if it is down, and wait for it.
 if ! pg_isready -h 127.0.0.1 -q; then
