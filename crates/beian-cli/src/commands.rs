@@ -8,6 +8,7 @@ pub mod lint;
 pub mod registration;
 pub mod sandbox;
 pub mod score;
+pub mod serve;
 pub mod sweep;
 pub mod validate;
 

@@ -41,6 +41,8 @@ enum Command {
     Sandbox(commands::sandbox::Args),
     /// 对照沙箱的标准答案（truth.jsonl）为一次批量核查的结果打分
     Score(commands::score::Args),
+    /// 启动 REST API 和中文网页控制台（客户整改、审核员审核、网站自查）
+    Serve(commands::serve::Args),
 }
 
 /// What a command concluded, mapped to the process exit code.
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
         Command::Registration(args) => commands::registration::run(&args),
         Command::Sandbox(args) => commands::sandbox::run(&args),
         Command::Score(args) => commands::score::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

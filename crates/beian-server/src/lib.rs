@@ -1,0 +1,38 @@
+//! `beian serve`: the REST API under `/api/v1` and the Chinese web console.
+//!
+//! One axum router serves three audiences: customers (the 备案信息 console where they
+//! read findings and submit changes), operators (review, decisions, enforcement) and
+//! machines (the JSON API with Bearer tokens, described by the OpenAPI document at
+//! `/api/openapi.json`). The public self-check needs no login.
+//!
+//! Reading order: [`config`] (what `beian serve` takes), [`app`] (the router and its
+//! state), [`auth`] (who is asking), then the API and console modules.
+
+pub mod accounts;
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod console;
+pub mod error;
+pub mod footer;
+pub mod glue;
+pub mod idempotency;
+pub mod ops;
+pub mod page;
+pub mod present;
+pub mod ratelimit;
+pub mod secrets;
+pub mod selfcheck;
+pub mod views;
+
+use chrono::FixedOffset;
+
+/// China Standard Time: deadlines and every time the console shows are in it.
+pub fn china() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+/// Today's date in Beijing.
+pub fn today_in_china() -> chrono::NaiveDate {
+    chrono::Utc::now().with_timezone(&china()).date_naive()
+}

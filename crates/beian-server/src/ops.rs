@@ -1,0 +1,720 @@
+//! 运营控制台 — the operator's pages: dashboard, orders and the review queue, one order
+//! with every decision an operator takes, runs, enforcement and search.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use beian_domain::workflow::{Event, FieldOpinion, MiitOutcome, OrderState};
+use beian_store::{OrderQuery, Scope};
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::app::AppState;
+use crate::auth::{Caller, MaybeCaller};
+use crate::error::ApiError;
+use crate::glue::{self, store_error};
+use crate::page::{
+    self, PageError, PageResult, base_ctx, flash, form_get, form_pairs, render, with,
+};
+use crate::present;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/ops", get(dashboard))
+        .route("/ops/orders", get(orders))
+        .route("/ops/review", get(review))
+        .route("/ops/enforcement", get(enforcement))
+        .route("/ops/orders/{id}", get(order))
+        .route("/ops/orders/{id}/items/{pos}", get(item))
+        .route("/ops/orders/{id}/approve", post(approve))
+        .route("/ops/orders/{id}/reject", post(reject))
+        .route("/ops/orders/{id}/event/{kind}", post(event))
+        .route("/ops/filings/{id}/unmask", post(unmask))
+        .route("/ops/runs", get(runs))
+        .route("/ops/search", get(search))
+}
+
+fn staff(caller: MaybeCaller, next: &str) -> Result<Caller, Box<Response>> {
+    match caller.0 {
+        Some(c) if c.is_staff() => Ok(c),
+        Some(_) => Err(Box::new(PageError(ApiError::forbidden()).into_response())),
+        None => Err(Box::new(page::login_redirect(next))),
+    }
+}
+
+macro_rules! need_staff {
+    ($caller:expr, $next:expr) => {
+        match staff($caller, $next) {
+            Ok(c) => c,
+            Err(resp) => return Ok(*resp),
+        }
+    };
+}
+
+async fn ops_ctx(state: &AppState, c: &Caller, nav: &str, title: &str) -> Result<Value, PageError> {
+    let mut ctx = base_ctx(c, nav, title);
+    let counts = state
+        .store
+        .order_counts(Scope::All)
+        .await
+        .map_err(store_error)?;
+    let submitted = counts
+        .iter()
+        .find(|c| c.key == "submitted")
+        .map_or(0, |c| c.count);
+    ctx["user"]["review_count"] = json!(submitted);
+    Ok(ctx)
+}
+
+/// The trend chart: orders issued and closed per day over the last 14 days, as inline SVG.
+pub fn trend_svg(issued: &[i64], closed: &[i64], labels: &[String]) -> String {
+    let (w, h, pad) = (560.0_f64, 200.0_f64, 28.0_f64);
+    let max = issued
+        .iter()
+        .chain(closed)
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let n = issued.len().max(1);
+    let step = (w - 2.0 * pad) / n as f64;
+    let bar = (step / 2.0 - 2.0).max(2.0);
+    let mut svg = format!(
+        "<svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"近 14 天整改单趋势\" xmlns=\"http://www.w3.org/2000/svg\">"
+    );
+    for i in 0..=4 {
+        let y = pad + (h - 2.0 * pad) * f64::from(i) / 4.0;
+        svg.push_str(&format!(
+            "<line x1=\"{pad}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#e4e8ee\"/>",
+            w - pad
+        ));
+        let v = max * f64::from(4 - i) / 4.0;
+        svg.push_str(&format!("<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#6b7685\" text-anchor=\"end\">{}</text>", pad - 4.0, y + 3.0, v.round()));
+    }
+    for (i, (a, b)) in issued.iter().zip(closed).enumerate() {
+        let x = pad + step * i as f64 + 2.0;
+        for (j, (v, colour)) in [(*a, "#d4660b"), (*b, "#17a05d")].into_iter().enumerate() {
+            let bh = (h - 2.0 * pad) * v as f64 / max;
+            svg.push_str(&format!(
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{bar:.1}\" height=\"{bh:.1}\" rx=\"2\" fill=\"{colour}\"><title>{}：{}</title></rect>",
+                x + j as f64 * (bar + 1.0),
+                h - pad - bh,
+                if j == 0 { "下发" } else { "办结" },
+                v
+            ));
+        }
+        if i % 2 == 0 {
+            svg.push_str(&format!(
+                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#6b7685\">{}</text>",
+                x,
+                h - pad + 14.0,
+                labels.get(i).map(String::as_str).unwrap_or("")
+            ));
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+async fn dashboard(State(state): State<Arc<AppState>>, caller: MaybeCaller) -> PageResult {
+    let c = need_staff!(caller, "/ops");
+    let now = Utc::now();
+    let filing_counts = state
+        .store
+        .filing_counts(Scope::All)
+        .await
+        .map_err(store_error)?;
+    let order_counts = state
+        .store
+        .order_counts(Scope::All)
+        .await
+        .map_err(store_error)?;
+    let count = |list: &[beian_store::Count], k: &str| {
+        list.iter().find(|c| c.key == k).map_or(0, |c| c.count)
+    };
+    let filing_stats: Vec<Value> = beian_store::FILING_STATUSES
+        .iter()
+        .map(|s| json!({"code": s, "label": present::filing_status_label(s), "count": count(&filing_counts, s), "class": crate::views::status_class(s)}))
+        .collect();
+    let order_stats: Vec<Value> = ["issued", "submitted", "returned", "rechecking", "recheck_failed", "appealed", "overdue", "enforcement_pending", "access_cancelled", "resolved"]
+        .iter()
+        .map(|s| json!({"code": s, "label": present::order_state_label(s), "count": count(&order_counts, s), "class": crate::views::status_class(s)}))
+        .collect();
+    // Failures by check in the latest run.
+    let runs = state.store.list_runs(None, 1).await.map_err(store_error)?;
+    let mut failures: Vec<Value> = Vec::new();
+    if let Some(run) = runs.items.first() {
+        let counts = state
+            .store
+            .failures_by_check(Scope::All, run.id)
+            .await
+            .map_err(store_error)?;
+        let max = counts.iter().map(|c| c.count).max().unwrap_or(1).max(1);
+        failures = counts
+            .iter()
+            .take(12)
+            .map(|c| json!({"key": c.key, "title": present::check_title(&c.key), "count": c.count, "pct": c.count * 100 / max}))
+            .collect();
+    }
+    // Trend: walk recent orders (bounded) and bucket by Beijing day.
+    let days = 14;
+    let today = now.with_timezone(&crate::china()).date_naive();
+    let start = today - chrono::Days::new(days - 1);
+    let mut issued = vec![0_i64; days as usize];
+    let mut closed = vec![0_i64; days as usize];
+    let mut q = OrderQuery::new(Scope::All, 1000);
+    'walk: for _ in 0..20 {
+        let page = state.store.list_orders(&q).await.map_err(store_error)?;
+        for o in &page.items {
+            let d = o.created_at.with_timezone(&crate::china()).date_naive();
+            if d < start {
+                break 'walk;
+            }
+            issued[(d - start).num_days() as usize] += 1;
+            if let Some(cl) = o.closed_at {
+                let d = cl.with_timezone(&crate::china()).date_naive();
+                if d >= start && d <= today {
+                    closed[(d - start).num_days() as usize] += 1;
+                }
+            }
+        }
+        match page.next_after_id {
+            Some(a) => q.after_id = Some(a),
+            None => break,
+        }
+    }
+    let labels: Vec<String> = (0..days)
+        .map(|i| (start + chrono::Days::new(i)).format("%m-%d").to_string())
+        .collect();
+    let customer_states: Vec<&str> = beian_store::CUSTOMER_ACTION_STATES.to_vec();
+    let overdue = state
+        .store
+        .orders_due(Scope::All, None, now, &customer_states, 10)
+        .await
+        .map_err(store_error)?;
+    let due_soon = state
+        .store
+        .orders_due(
+            Scope::All,
+            Some(now),
+            now + Duration::days(3),
+            &customer_states,
+            10,
+        )
+        .await
+        .map_err(store_error)?;
+    let mut overdue_rows: Vec<Value> = overdue.iter().map(present::order).collect();
+    let listed = OrderQuery {
+        states: vec!["overdue".into(), "enforcement_pending".into()],
+        ..OrderQuery::new(Scope::All, 10)
+    };
+    overdue_rows.extend(
+        state
+            .store
+            .list_orders(&listed)
+            .await
+            .map_err(store_error)?
+            .items
+            .iter()
+            .map(present::order),
+    );
+    let ctx = ops_ctx(&state, &c, "dashboard", "总览").await?;
+    render(
+        "dashboard.html",
+        with(
+            ctx,
+            json!({
+                "filing_stats": filing_stats,
+                "order_stats": order_stats,
+                "failures": failures,
+                "trend_svg": trend_svg(&issued, &closed, &labels),
+                "overdue": overdue_rows,
+                "due_soon": due_soon.iter().map(present::order).collect::<Vec<_>>(),
+            }),
+        ),
+    )
+}
+
+#[derive(Deserialize)]
+struct OrdersQuery {
+    state: Option<String>,
+    after: Option<i64>,
+    msg: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)] // one call per list page, each naming its own
+async fn order_list(
+    state: &AppState,
+    c: &Caller,
+    nav: &str,
+    title: &str,
+    states: Vec<String>,
+    after: Option<i64>,
+    action_label: &str,
+    base: &str,
+    msg: Option<&str>,
+) -> PageResult {
+    let mut q = OrderQuery::new(Scope::All, 50);
+    q.states = states.clone();
+    q.after_id = after;
+    let page = state.store.list_orders(&q).await.map_err(store_error)?;
+    let ctx = ops_ctx(state, c, nav, title).await?;
+    let state_param = states.first().cloned().unwrap_or_default();
+    render(
+        "ops_orders.html",
+        with(
+            ctx,
+            json!({
+                "orders": page.items.iter().map(present::order).collect::<Vec<_>>(),
+                "states": beian_store::ORDER_STATES.iter().map(|s| json!({"code": s, "label": present::order_state_label(s)})).collect::<Vec<_>>(),
+                "state": state_param,
+                "show_filter": nav == "orders",
+                "action_label": action_label,
+                "export_query": if state_param.is_empty() { String::new() } else { format!("?status={state_param}") },
+                "flash": flash(msg),
+                "next_url": page.next_after_id.map(|a| format!("{base}{}after={a}", if base.contains('?') { "&" } else { "?" })),
+                "prev_url": after.map(|_| base.to_string()),
+            }),
+        ),
+    )
+}
+
+async fn orders(
+    State(state): State<Arc<AppState>>,
+    caller: MaybeCaller,
+    Query(q): Query<OrdersQuery>,
+) -> PageResult {
+    let c = need_staff!(caller, "/ops/orders");
+    let states: Vec<String> = q
+        .state
+        .filter(|s| beian_store::ORDER_STATES.contains(&s.as_str()))
+        .into_iter()
+        .collect();
+    let base = match states.first() {
+        Some(s) => format!("/ops/orders?state={s}"),
+        None => "/ops/orders".into(),
+    };
+    order_list(
+        &state,
+        &c,
+        "orders",
+        "整改单",
+        states,
+        q.after,
+        "查看",
+        &base,
+        q.msg.as_deref(),
+    )
+    .await
+}
+
+async fn review(
+    State(state): State<Arc<AppState>>,
+    caller: MaybeCaller,
+    Query(q): Query<OrdersQuery>,
+) -> PageResult {
+    let c = need_staff!(caller, "/ops/review");
+    order_list(
+        &state,
+        &c,
+        "review",
+        "审核队列",
+        vec!["submitted".into(), "appealed".into()],
+        q.after,
+        "审核",
+        "/ops/review",
+        q.msg.as_deref(),
+    )
+    .await
+}
+
+async fn enforcement(
+    State(state): State<Arc<AppState>>,
+    caller: MaybeCaller,
+    Query(q): Query<OrdersQuery>,
+) -> PageResult {
+    let c = need_staff!(caller, "/ops/enforcement");
+    order_list(
+        &state,
+        &c,
+        "enforcement",
+        "处置与取消接入",
+        vec![
+            "overdue".into(),
+            "enforcement_pending".into(),
+            "access_cancelled".into(),
+            "deregistration_pending".into(),
+        ],
+        q.after,
+        "处置",
+        "/ops/enforcement",
+        q.msg.as_deref(),
+    )
+    .await
+}
+
+/// The operator's buttons for an order in a state.
+fn operator_actions(state: OrderState, extension: &str, keyword_only: bool) -> Vec<Value> {
+    let mut a = Vec::new();
+    let btn = |kind: &str, label: &str, class: &str, input: Option<&str>, confirm: Option<&str>| json!({"kind": kind, "label": label, "class": class, "input": input, "confirm": confirm});
+    match state {
+        OrderState::MiitReview => {
+            a.push(btn("miit_accepted", "管局已通过", "primary", None, None));
+            a.push(btn("miit_rejected", "管局已驳回", "danger", None, None));
+            a.push(btn("miit_pending", "记录同步（仍在审核）", "", None, None));
+        }
+        OrderState::Rechecking => {
+            a.push(btn("recheck_passed", "复查通过", "primary", None, None));
+            a.push(btn(
+                "recheck_failed",
+                "复查未通过",
+                "danger",
+                Some("仍未通过的项目"),
+                None,
+            ));
+        }
+        OrderState::Appealed => {
+            a.push(btn("appeal_upheld", "支持申诉", "primary", None, None));
+            a.push(btn(
+                "appeal_dismissed",
+                "驳回申诉",
+                "danger",
+                Some("驳回理由"),
+                None,
+            ));
+        }
+        OrderState::Overdue => {
+            a.push(btn(
+                "escalate",
+                "转入处置",
+                "danger",
+                None,
+                if keyword_only {
+                    Some("本单仅来自关键词命中，请确认已人工复核")
+                } else {
+                    None
+                },
+            ));
+            a.push(btn("reinstate", "已整改，转入复查", "", None, None));
+        }
+        OrderState::EnforcementPending => {
+            a.push(btn(
+                "confirm_access_cancellation",
+                "确认取消接入",
+                "danger",
+                None,
+                Some("取消接入后网站将无法访问，确定吗？"),
+            ));
+            a.push(btn(
+                "request_deregistration",
+                "申请注销备案",
+                "danger",
+                None,
+                Some("将向管局申请注销该备案，确定吗？"),
+            ));
+            a.push(btn("reinstate", "已整改，转入复查", "", None, None));
+        }
+        OrderState::AccessCancelled => {
+            a.push(btn("reinstate", "恢复接入并复查", "primary", None, None))
+        }
+        OrderState::DeregistrationPending => {
+            a.push(btn("miit_accepted", "管局已注销", "danger", None, None));
+            a.push(btn("miit_rejected", "管局未注销", "", None, None));
+        }
+        _ => {}
+    }
+    if extension == "requested" {
+        a.push(btn("extension_granted", "批准延期", "primary", None, None));
+        a.push(btn(
+            "extension_denied",
+            "不批准延期",
+            "danger",
+            Some("不批准的理由"),
+            None,
+        ));
+    }
+    a
+}
+
+async fn order(
+    State(state): State<Arc<AppState>>,
+    caller: MaybeCaller,
+    Path(id): Path<i64>,
+    Query(q): Query<OrdersQuery>,
+) -> PageResult {
+    let c = need_staff!(caller, &format!("/ops/orders/{id}"));
+    order_page(&state, &c, id, false, q.msg.as_deref()).await
+}
+
+async fn order_page(
+    state: &AppState,
+    c: &Caller,
+    id: i64,
+    unmasked: bool,
+    msg: Option<&str>,
+) -> PageResult {
+    let data = crate::console::order_data(state, Scope::All, id, true).await?;
+    let order = state
+        .store
+        .order(Scope::All, id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(ApiError::not_found)?;
+    let st = OrderState::parse(&order.state).map_err(ApiError::internal)?;
+    let pending = data["change_requests"]
+        .as_array()
+        .and_then(|l| l.iter().find(|c| c["state"] == "pending").cloned());
+    let body = state
+        .store
+        .filing_body(Scope::All, order.filing_id)
+        .await
+        .map_err(store_error)?;
+    let ctx = ops_ctx(state, c, "review", &format!("整改单 #{id}")).await?;
+    render(
+        "ops_order.html",
+        with(
+            with(ctx, data),
+            json!({
+                "base": "/ops",
+                "back_url": "/ops/review",
+                "back_label": "审核队列",
+                "pending_change": if st == OrderState::Submitted { pending.unwrap_or(Value::Null) } else { Value::Null },
+                "operator_actions": operator_actions(st, &order.extension_state, order.keyword_only),
+                "pii_rows": body.as_ref().map(|b| present::entity_rows(b, unmasked)).unwrap_or_default(),
+                "unmasked": unmasked,
+                "flash": flash(msg),
+            }),
+        ),
+    )
+}
+
+async fn item(
+    State(state): State<Arc<AppState>>,
+    caller: MaybeCaller,
+    Path((id, pos)): Path<(i64, i64)>,
+) -> PageResult {
+    let c = need_staff!(caller, &format!("/ops/orders/{id}"));
+    let data = crate::console::order_data(&state, Scope::All, id, true).await?;
+    let item = data["items"]
+        .as_array()
+        .and_then(|i| i.iter().find(|i| i["position"] == json!(pos)).cloned())
+        .ok_or_else(ApiError::not_found)?;
+    let ctx = ops_ctx(&state, &c, "review", "查看详情").await?;
+    render(
+        "item.html",
+        with(
+            ctx,
+            json!({"base": "/ops", "back_label": "运营管理", "order": data["order"], "item": item, "can_act": false}),
+        ),
+    )
+}
+
+fn ctx_for<'a>(state: &'a AppState, c: &Caller) -> glue::Ctx<'a> {
+    glue::Ctx {
+        store: &state.store,
+        policy: &state.config.policy,
+        calendar: &state.calendar,
+        scope: Scope::All,
+        actor: c.actor(),
+        workflow_actor: c.workflow_actor(),
+        now: Utc::now(),
+    }
+}
+
+fn done(id: i64) -> PageResult {
+    Ok(Redirect::to(&format!("/ops/orders/{id}?msg=done")).into_response())
+}
+
+async fn approve(
+    State(state): State<Arc<AppState>>,
+    caller: MaybeCaller,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> PageResult {
+    let c = need_staff!(caller, &format!("/ops/orders/{id}"));
+    let form = form_pairs(&body);
+    c.check_csrf(form_get(&form, "csrf"))?;
+    let needs_miit = form_get(&form, "needs_miit").is_some();
+    glue::apply_event(&ctx_for(&state, &c), id, Event::Approve { needs_miit }).await?;
+    done(id)
+}
+
+async fn reject(
+    State(state): State<Arc<AppState>>,
+    caller: MaybeCaller,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> PageResult {
+    let c = need_staff!(caller, &format!("/ops/orders/{id}"));
+    let form = form_pairs(&body);
+    c.check_csrf(form_get(&form, "csrf"))?;
+    let paths = form
+        .iter()
+        .filter(|(k, _)| k == "path")
+        .map(|(_, v)| v.clone());
+    let opinions = form
+        .iter()
+        .filter(|(k, _)| k == "opinion")
+        .map(|(_, v)| v.trim().to_string());
+    let opinions: Vec<FieldOpinion> = paths
+        .zip(opinions)
+        .filter(|(_, o)| !o.is_empty())
+        .map(|(path, opinion)| FieldOpinion { path, opinion })
+        .collect();
+    glue::apply_event(&ctx_for(&state, &c), id, Event::Reject { opinions }).await?;
+    done(id)
+}
+
+async fn event(
+    State(state): State<Arc<AppState>>,
+    caller: MaybeCaller,
+    Path((id, kind)): Path<(i64, String)>,
+    body: Bytes,
+) -> PageResult {
+    let c = need_staff!(caller, &format!("/ops/orders/{id}"));
+    let form = form_pairs(&body);
+    c.check_csrf(form_get(&form, "csrf"))?;
+    let text = form_get(&form, "text").unwrap_or("").trim().to_string();
+    let now = Utc::now().with_timezone(&crate::china());
+    let order = state
+        .store
+        .order(Scope::All, id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(ApiError::not_found)?;
+    let event = match kind.as_str() {
+        "miit_accepted" => Event::MiitSynced {
+            outcome: MiitOutcome::Accepted,
+            synced_at: now,
+        },
+        "miit_rejected" => Event::MiitSynced {
+            outcome: MiitOutcome::Rejected,
+            synced_at: now,
+        },
+        "miit_pending" => Event::MiitSynced {
+            outcome: MiitOutcome::Pending,
+            synced_at: now,
+        },
+        "recheck_passed" => Event::RecheckPassed,
+        "recheck_failed" => Event::RecheckFailed {
+            findings: text
+                .lines()
+                .map(str::to_string)
+                .filter(|l| !l.trim().is_empty())
+                .collect(),
+        },
+        "appeal_upheld" => Event::DecideAppeal {
+            upheld: true,
+            opinion: text,
+        },
+        "appeal_dismissed" => Event::DecideAppeal {
+            upheld: false,
+            opinion: text,
+        },
+        "extension_granted" => Event::DecideExtension {
+            granted: true,
+            working_days: u32::try_from(order.extension_days).unwrap_or(0),
+            opinion: text,
+        },
+        "extension_denied" => Event::DecideExtension {
+            granted: false,
+            working_days: 0,
+            opinion: text,
+        },
+        "escalate" => Event::Escalate,
+        "confirm_access_cancellation" => Event::ConfirmAccessCancellation,
+        "request_deregistration" => Event::RequestDeregistration,
+        "reinstate" => Event::Reinstate,
+        _ => return Err(ApiError::not_found().into()),
+    };
+    glue::apply_event(&ctx_for(&state, &c), id, event).await?;
+    done(id)
+}
+
+async fn unmask(
+    State(state): State<Arc<AppState>>,
+    caller: MaybeCaller,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> PageResult {
+    let c = need_staff!(caller, "/ops");
+    let form = form_pairs(&body);
+    c.check_csrf(form_get(&form, "csrf"))?;
+    crate::api::unmask(&state, &c, id).await?;
+    let order_id: i64 = form_get(&form, "order")
+        .and_then(|o| o.parse().ok())
+        .ok_or_else(|| ApiError::bad_request("缺少整改单编号"))?;
+    order_page(&state, &c, order_id, true, None).await
+}
+
+async fn runs(
+    State(state): State<Arc<AppState>>,
+    caller: MaybeCaller,
+    Query(q): Query<OrdersQuery>,
+) -> PageResult {
+    let c = need_staff!(caller, "/ops/runs");
+    let page = state.store.list_runs(None, 50).await.map_err(store_error)?;
+    let rows: Vec<Value> = page
+        .items
+        .iter()
+        .map(|r| json!({
+            "id": r.id, "kind": r.kind, "status": r.status,
+            "status_label": match r.status.as_str() { "running" => "进行中", "finished" => "已完成", _ => "失败" },
+            "done": r.done, "total": r.total, "failed": r.failed,
+            "pct": if r.total > 0 { r.done * 100 / r.total } else { 0 },
+            "started_at": crate::views::beijing(r.started_at),
+            "finished_at": r.finished_at.map(crate::views::beijing),
+        }))
+        .collect();
+    let ctx = ops_ctx(&state, &c, "runs", "核查任务").await?;
+    render(
+        "runs.html",
+        with(
+            ctx,
+            json!({"runs": rows, "engine": state.engine.is_some(), "flash": flash(q.msg.as_deref())}),
+        ),
+    )
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    q: Option<String>,
+}
+
+async fn search(
+    State(state): State<Arc<AppState>>,
+    caller: MaybeCaller,
+    Query(q): Query<SearchQuery>,
+) -> PageResult {
+    let c = need_staff!(caller, "/ops/search");
+    let text = q.q.unwrap_or_default().trim().to_string();
+    let mut results = Vec::new();
+    if !text.is_empty()
+        && let Some(f) = state
+            .store
+            .filing_by_number(Scope::All, &text)
+            .await
+            .map_err(store_error)?
+    {
+        let mut v = present::filing(&f);
+        v["order_id"] = json!(
+            state
+                .store
+                .open_order_for_filing(Scope::All, f.id)
+                .await
+                .map_err(store_error)?
+                .map(|o| o.id)
+        );
+        results.push(v);
+    }
+    let ctx = ops_ctx(&state, &c, "search", "搜索").await?;
+    render(
+        "search.html",
+        with(ctx, json!({"q": text, "results": results})),
+    )
+}

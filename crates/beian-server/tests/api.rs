@@ -1,0 +1,277 @@
+//! The REST API on a loopback port over a temporary SQLite store.
+
+mod common;
+
+use common::{PASSWORD, RAW_PII, session, token, world};
+use serde_json::{Value, json};
+
+async fn get(client: &reqwest::Client, url: String, token: &str) -> (u16, Value) {
+    let resp = client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_see_only_their_own_filings_and_orders() {
+    let w = world("scope", |_| {}).await;
+    let ta = token(&w, &w.a.login).await;
+    let http = reqwest::Client::new();
+    let (status, list) = get(&http, w.url("/api/v1/filings"), &ta).await;
+    assert_eq!(status, 200);
+    let numbers: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["filing_number"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers, vec!["京ICP备2024012345号"]);
+    assert_eq!(list["items"][0]["status"], "rectification");
+
+    let (status, _) = get(
+        &http,
+        w.url(&format!("/api/v1/filings/{}", w.a.filing_id)),
+        &ta,
+    )
+    .await;
+    assert_eq!(status, 200);
+    for path in [
+        format!("/api/v1/filings/{}", w.b.filing_id),
+        format!("/api/v1/orders/{}", w.b.order_id),
+    ] {
+        let (status, body) = get(&http, w.url(&path), &ta).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(body["error"]["code"], "not_found");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("找不到")
+        );
+    }
+    let (status, orders) = get(&http, w.url("/api/v1/orders"), &ta).await;
+    assert_eq!(status, 200);
+    assert_eq!(orders["items"].as_array().unwrap().len(), 1);
+    assert_eq!(orders["items"][0]["id"], w.a.order_id);
+
+    let (status, body) = get(&http, w.url("/api/v1/filings?limit=0"), &ta).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("bad_request"))
+    );
+    let (status, body) = get(&http, w.url("/api/v1/filings"), "not-a-token").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workflow_through_the_api_ends_in_normal() {
+    let w = world("flow", |_| {}).await;
+    let ta = token(&w, &w.a.login).await;
+    let top = token(&w, &w.operator).await;
+    let http = reqwest::Client::new();
+    let post = |t: &str, id: i64, body: Value, key: &str| {
+        http.post(w.url(&format!("/api/v1/orders/{id}/events")))
+            .bearer_auth(t.to_string())
+            .header("Idempotency-Key", key.to_string())
+            .json(&body)
+            .send()
+    };
+    let resp = post(
+        &ta,
+        w.a.order_id,
+        json!({"kind": "submit", "data": {"kind": "变更网站"}}),
+        "k0",
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 422, "a malformed event is refused");
+    let submit = json!({"kind": "submit", "data": {
+        "kind": "变更网站",
+        "fields": [{"path": "websites[0].name", "old": "云帆数据", "new": "欢迎光临"}],
+        "attachments": [],
+        "note": "按首页标题变更网站名称",
+    }});
+    let resp = post(&ta, w.a.order_id, submit.clone(), "k1").await.unwrap();
+    let status = resp.status().as_u16();
+    let first: Value = resp.json().await.unwrap();
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["order"]["state"], "submitted");
+    // The same key and body: the first answer again, nothing applied twice.
+    let resp = post(&ta, w.a.order_id, submit.clone(), "k1").await.unwrap();
+    assert_eq!(
+        resp.headers()
+            .get("idempotency-replayed")
+            .map(|v| v.to_str().unwrap()),
+        Some("true")
+    );
+    let replay: Value = resp.json().await.unwrap();
+    assert_eq!(replay, first);
+    // The same key with another body: refused.
+    let resp = post(
+        &ta,
+        w.a.order_id,
+        json!({"kind": "appeal", "data": {"reason": "x"}}),
+        "k1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 422);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "idempotency_key_reused");
+
+    // A customer may not approve; customer B cannot even see the order.
+    let resp = post(
+        &ta,
+        w.a.order_id,
+        json!({"kind": "approve", "data": {"needs_miit": false}}),
+        "k2",
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 403);
+    let tb = token(&w, &w.b.login).await;
+    let resp = post(
+        &tb,
+        w.a.order_id,
+        json!({"kind": "appeal", "data": {"reason": "x"}}),
+        "k3",
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 404);
+
+    for (i, ev) in [
+        json!({"kind": "approve", "data": {"needs_miit": false}}),
+        json!({"kind": "recheck_passed"}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let resp = post(&top, w.a.order_id, ev, &format!("op{i}"))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+    }
+    let (status, filing) = get(
+        &http,
+        w.url(&format!("/api/v1/filings/{}", w.a.filing_id)),
+        &ta,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(filing["status"], "normal");
+    assert_eq!(filing["sites"][0]["status"], "normal");
+    let (_, order) = get(
+        &http,
+        w.url(&format!("/api/v1/orders/{}", w.a.order_id)),
+        &ta,
+    )
+    .await;
+    assert_eq!(order["order"]["state"], "resolved");
+    let labels: Vec<&str> = order["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["label"].as_str().unwrap())
+        .collect();
+    assert!(
+        labels.contains(&"提交审核") && labels.contains(&"审核通过"),
+        "{labels:?}"
+    );
+    let (_, inbox) = get(&http, w.url("/api/v1/inbox"), &ta).await;
+    assert!(inbox["items"].as_array().unwrap().len() >= 2, "{inbox}");
+    let text = serde_json::to_string(&order).unwrap() + &serde_json::to_string(&filing).unwrap();
+    for raw in RAW_PII {
+        assert!(!text.contains(raw), "{raw} unmasked");
+    }
+    let _ = PASSWORD;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_is_rate_limited_and_forms_need_csrf() {
+    let w = world("login", |c| c.login_per_minute = 3).await;
+    common::install_crypto();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // Without the login form's CSRF cookie the post is refused.
+    let resp = client
+        .post(w.url("/login"))
+        .form(&[("login", "yunfan"), ("password", PASSWORD), ("csrf", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let page = client
+            .get(w.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = common::between(&page, "name=\"csrf\" value=\"", "\"").unwrap();
+        let resp = client
+            .post(w.url("/login"))
+            .form(&[("login", "yunfan"), ("password", "wrong"), ("csrf", &csrf)])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(resp.status().as_u16());
+    }
+    assert_eq!(statuses, vec![401, 401, 401, 429, 429]);
+    // A session's form without its CSRF token is refused.
+    let w2 = world("csrf", |_| {}).await;
+    let c = session(&w2, "yunfan").await;
+    let resp = c
+        .post(w2.url(&format!("/console/orders/{}/extension", w2.a.order_id)))
+        .form(&[("days", "3"), ("reason", "x"), ("csrf", "bad")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_and_its_page_are_served() {
+    let w = world("openapi", |_| {}).await;
+    let spec: Value = reqwest::get(w.url("/api/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        spec["openapi"].as_str().map(|v| v.starts_with("3.")),
+        Some(true)
+    );
+    for p in [
+        "/api/v1/filings",
+        "/api/v1/orders/{id}/events",
+        "/api/v1/selfcheck",
+    ] {
+        assert!(spec["paths"].get(p).is_some(), "{p} documented");
+    }
+    let page = reqwest::get(w.url("/api/docs"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("/api/openapi.json"));
+    assert!(
+        !page.contains("cdn") && !page.contains("https://"),
+        "no external assets"
+    );
+}
