@@ -14,6 +14,11 @@ echo "== test dependencies"
 if ! [ -x /usr/sbin/dnsmasq ] && ! command -v dnsmasq >/dev/null 2>&1; then
   apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dnsmasq-base
 fi
+# Headless Chromium drives beian-server's browser test; the CJK font makes the Chinese
+# pages render in its screenshots.
+if ! [ -x /usr/bin/chromedriver ] || ! [ -x /usr/bin/chromium ] || ! [ -d /usr/share/fonts/opentype/noto ]; then
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver fonts-noto-cjk
+fi
 # aiosmtpd is the real SMTP server beian-notify's tests send mail to on loopback.
 if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
   python3 -m pip install --quiet aiosmtpd

@@ -6,6 +6,7 @@
 //! conditional update and its audit row in one transaction.
 
 pub mod change;
+pub mod notify;
 pub mod orders;
 pub mod schedule;
 pub mod scheduler;

@@ -11,6 +11,7 @@ use beian_domain::workflow::{
     calendar::shanghai,
 };
 use beian_domain::{Finding, Status};
+use beian_notify::{Notice, NoticeItem, NoticeKind};
 use beian_store::{
     Actor, IssueOutcome, NewInbox, NewOrder, NewOutbox, Order, OutboxKind, Scope, SideRecord,
     Store, StoreError, Transition, TransitionOutcome,
@@ -285,10 +286,21 @@ impl Orders {
                 title: title.clone(),
                 body: body.clone(),
             });
-            outbox.extend(
-                self.notifications(customer_id, "order_issued", &title, &body, &items)
-                    .await?,
-            );
+            let notice = Notice {
+                kind: NoticeKind::OrderIssued,
+                // The store numbers the order in the same transaction; the delivery loop
+                // fills the number in from the filing (see `notify::deliver_due`).
+                order_id: String::new(),
+                entity_name: filing.entity_name.clone(),
+                entity_filing_number: Some(filing.filing_number.clone()),
+                deadline: Some(draft.deadline.with_timezone(&Utc)),
+                days_left: None,
+                items: notice_items(&items),
+                opinion: None,
+                action: None,
+                console_url: None,
+            };
+            outbox.extend(self.notifications(customer_id, &notice).await?);
         }
         let order = NewOrder {
             filing_id,
@@ -442,41 +454,58 @@ impl Orders {
         let Some(customer_id) = order.customer_id else {
             return Ok((Vec::new(), Vec::new()));
         };
-        let text = match (event, to) {
-            (Event::Reject { opinions }, _) => Some((
-                "returned",
-                "变更申请被退回".to_owned(),
-                format!(
-                    "您的变更申请未通过审核，请按审核意见修改后重新提交：{}",
-                    opinions
-                        .iter()
-                        .map(|o| format!("{}：{}", o.path, o.opinion))
-                        .collect::<Vec<_>>()
-                        .join("；")
-                ),
-            )),
-            (_, OrderState::Resolved) => Some((
-                "resolved",
+        let mut opinion = None;
+        let mut action = None;
+        let (kind, title, body) = match (event, to) {
+            (Event::Reject { opinions }, _) => {
+                let text = opinions
+                    .iter()
+                    .map(|o| format!("{}：{}", o.path, o.opinion))
+                    .collect::<Vec<_>>()
+                    .join("；");
+                opinion = Some(text.clone());
+                (
+                    Some(NoticeKind::Returned),
+                    "变更申请被退回".to_owned(),
+                    format!("您的变更申请未通过审核，请按审核意见修改后重新提交：{text}"),
+                )
+            }
+            (_, OrderState::Resolved) => (
+                Some(NoticeKind::Resolved),
                 "整改已完成".to_owned(),
                 "复查通过，备案状态已恢复为正常。".to_owned(),
-            )),
-            (_, OrderState::RecheckFailed) => Some((
-                "recheck_failed",
-                "复查未通过".to_owned(),
-                "复查发现仍有项目不符合要求，请继续整改；如对结果有异议可提出申诉。".to_owned(),
-            )),
-            (_, OrderState::Overdue) => Some((
-                "overdue",
+            ),
+            (Event::RecheckFailed { findings }, _) => {
+                opinion = Some(findings.join("；"));
+                (
+                    Some(NoticeKind::Returned),
+                    "复查未通过".to_owned(),
+                    "复查发现仍有项目不符合要求，请继续整改；如对结果有异议可提出申诉。".to_owned(),
+                )
+            }
+            (_, OrderState::Overdue) => (
+                Some(NoticeKind::Overdue),
                 "整改已逾期".to_owned(),
                 "整改期限已过，仍未完成整改。接入商将按规定处置，可能取消接入。".to_owned(),
-            )),
-            (_, OrderState::AccessCancelled) => Some((
-                "enforcement",
-                "已取消接入".to_owned(),
-                "因逾期未整改，已取消接入。完成整改后可申请恢复。".to_owned(),
-            )),
-            (Event::DecideExtension { granted, .. }, _) => Some((
-                "extension_decided",
+            ),
+            (_, OrderState::AccessCancelled) => {
+                action = Some("取消接入".to_owned());
+                (
+                    Some(NoticeKind::Enforcement),
+                    "已取消接入".to_owned(),
+                    "因逾期未整改，已取消接入。完成整改后可申请恢复。".to_owned(),
+                )
+            }
+            (_, OrderState::DeregistrationPending) => {
+                action = Some("注销备案".to_owned());
+                (
+                    Some(NoticeKind::Enforcement),
+                    "已提交注销申请".to_owned(),
+                    "因逾期未整改，接入商已向管局提交注销申请。".to_owned(),
+                )
+            }
+            (Event::DecideExtension { granted, .. }, _) => (
+                None,
                 if *granted {
                     "延期申请已批准"
                 } else {
@@ -484,47 +513,45 @@ impl Orders {
                 }
                 .to_owned(),
                 "请在控制台查看新的整改期限。".to_owned(),
-            )),
-            _ => None,
-        };
-        let Some((template, title, body)) = text else {
-            return Ok((Vec::new(), Vec::new()));
+            ),
+            _ => return Ok((Vec::new(), Vec::new())),
         };
         let inbox = vec![NewInbox {
             customer_id,
             order_id: Some(order.id),
-            title: title.clone(),
-            body: body.clone(),
+            title,
+            body,
         }];
-        let outbox = self
-            .notifications(customer_id, template, &title, &body, &[])
-            .await?;
+        let Some(kind) = kind else {
+            return Ok((inbox, Vec::new()));
+        };
+        let items = self.store.order_items(Scope::All, order.id).await?;
+        let notice = Notice {
+            kind,
+            order_id: order.id.to_string(),
+            entity_name: order.entity_name.clone(),
+            entity_filing_number: Some(order.filing_number.clone()),
+            deadline: Some(order.deadline_at),
+            days_left: None,
+            items: notice_items(&items),
+            opinion,
+            action,
+            console_url: None,
+        };
+        let outbox = self.notifications(customer_id, &notice).await?;
         Ok((inbox, outbox))
     }
 
     /// An email and a webhook for the customer, where they gave an address for them.
-    async fn notifications(
+    pub(crate) async fn notifications(
         &self,
         customer_id: i64,
-        template: &str,
-        title: &str,
-        body: &str,
-        items: &[beian_store::OrderItem],
+        notice: &Notice,
     ) -> Result<Vec<NewOutbox>, ServiceError> {
         let Some(customer) = self.store.customer(customer_id).await? else {
             return Ok(Vec::new());
         };
-        let payload = json!({
-            "template": template,
-            "subject": title,
-            "body": body,
-            "items": items.iter().map(|item| json!({
-                "check": item.check_id,
-                "field": item.field,
-                "problem": item.message,
-                "remedy": item.remedy,
-            })).collect::<Vec<_>>(),
-        });
+        let payload = serde_json::to_value(notice).unwrap_or(Value::Null);
         let mut out = Vec::new();
         if let Some(email) = customer.email {
             out.push(NewOutbox {
@@ -542,6 +569,24 @@ impl Orders {
         }
         Ok(out)
     }
+}
+
+/// The lines of a notice's table for stored order items.
+pub(crate) fn notice_items(items: &[beian_store::OrderItem]) -> Vec<NoticeItem> {
+    items
+        .iter()
+        .map(|item| NoticeItem {
+            title: item
+                .check_id
+                .parse::<beian_domain::CheckId>()
+                .map(|check| check.def().title.to_owned())
+                .unwrap_or_else(|_| item.check_id.clone()),
+            field: item.field.clone(),
+            problem: item.message.clone(),
+            remedy: item.remedy.clone(),
+            opinion: None,
+        })
+        .collect()
 }
 
 /// The kind of the runs re-checks are recorded in.

@@ -55,11 +55,13 @@ pub fn reminder_due(
     if now >= deadline {
         return None;
     }
+    // Once a reminder went out, the less urgent ones are moot.
+    let most_urgent_sent = already_sent.iter().copied().min().unwrap_or(u32::MAX);
     days_before
         .iter()
         .copied()
         .filter(|days| now >= deadline - Duration::days(i64::from(*days)))
-        .filter(|days| !already_sent.contains(days))
+        .filter(|days| *days < most_urgent_sent)
         .min()
 }
 
@@ -126,6 +128,8 @@ mod tests {
             ("2026-12-09T00:00:00+08:00", &[7], Some(3)),
             ("2026-12-11T08:00:00+08:00", &[], Some(1)),
             ("2026-12-11T08:00:00+08:00", &[7, 3, 1], None),
+            ("2026-12-09T00:00:00+08:00", &[3], None),
+            ("2026-12-11T08:00:00+08:00", &[3], Some(1)),
             ("2026-12-12T00:00:00+08:00", &[], None),
         ];
         for (now, sent, expected) in cases {

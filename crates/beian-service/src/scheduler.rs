@@ -1,5 +1,5 @@
-//! 调度 — the periodic duties: overdue orders, escalation, re-checks that must run, and
-//! the periodic re-verification of every filing.
+//! 调度 — the periodic duties: overdue orders, escalation, re-checks that must run,
+//! reminders before deadlines, and the periodic re-verification of every filing.
 //!
 //! One [`tick`] does each duty once and is safe to run from several machines at once: every
 //! order change is a conditional transition (the loser of a race gets a conflict and moves
@@ -24,6 +24,8 @@ pub struct TickReport {
     pub awaiting_review: u64,
     /// Re-check jobs queued for orders in 复查中.
     pub rechecks_queued: u64,
+    /// Reminders sent (7, 3 and 1 days before a deadline).
+    pub reminders: u64,
     /// The periodic run started, if one was due.
     pub run_started: Option<i64>,
 }
@@ -91,7 +93,10 @@ pub async fn tick(
         }
     }
 
-    // 4. Periodic re-verification: one run per period, its jobs spread over the period.
+    // 4. Reminders before deadlines.
+    report.reminders = crate::notify::send_reminders(orders, who, options.batch, now).await?;
+
+    // 5. Periodic re-verification: one run per period, its jobs spread over the period.
     if let Some(period) = options.period {
         let latest = store.list_runs(None, 20).await?;
         let last_periodic = latest

@@ -45,12 +45,8 @@ pub trait Verifier: Send + Sync + 'static {
 }
 
 impl Verifier for beian_engine::Engine {
-    fn verify(
-        &self,
-        filing: &Filing,
-        today: NaiveDate,
-    ) -> impl Future<Output = Vec<Finding>> + Send {
-        async move { self.check(filing, today).await.findings }
+    async fn verify(&self, filing: &Filing, today: NaiveDate) -> Vec<Finding> {
+        self.check(filing, today).await.findings
     }
 }
 
