@@ -510,29 +510,36 @@ pub(crate) async fn idempotency_begin(
     request_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<IdempotencyBegin> {
-    let r = sqlx::query(
-        "INSERT INTO idempotency_keys (account_id, key, request_hash, created_at) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-    )
-    .bind(account_id)
-    .bind(key)
-    .bind(request_hash)
-    .bind(ms(now))
-    .execute(pool)
-    .await?;
-    if r.rows_affected() == 1 {
-        return Ok(IdempotencyBegin::New);
+    // Twice: the key may be abandoned or purged between the insert and the look-up, and
+    // then this request simply goes first.
+    let mut found = None;
+    for _ in 0..2 {
+        let r = sqlx::query(
+            "INSERT INTO idempotency_keys (account_id, key, request_hash, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(account_id)
+        .bind(key)
+        .bind(request_hash)
+        .bind(ms(now))
+        .execute(pool)
+        .await?;
+        if r.rows_affected() == 1 {
+            return Ok(IdempotencyBegin::New);
+        }
+        found = sqlx::query(
+            "SELECT request_hash, response_status, response_body FROM idempotency_keys \
+             WHERE account_id = $1 AND key = $2",
+        )
+        .bind(account_id)
+        .bind(key)
+        .fetch_optional(pool)
+        .await?;
+        if found.is_some() {
+            break;
+        }
     }
-    let row = sqlx::query(
-        "SELECT request_hash, response_status, response_body FROM idempotency_keys \
-         WHERE account_id = $1 AND key = $2",
-    )
-    .bind(account_id)
-    .bind(key)
-    .fetch_optional(pool)
-    .await?;
-    let Some(row) = row else {
-        // Purged between the two statements: a fresh start is the honest answer.
+    let Some(row) = found else {
         return Ok(IdempotencyBegin::InProgress);
     };
     let stored: String = row.try_get("request_hash")?;

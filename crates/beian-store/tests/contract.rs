@@ -21,6 +21,7 @@ contract!(
     issuing_is_idempotent_per_entity,
     racing_issuers_make_one_order,
     transition_refuses_a_stale_version,
+    racing_transitions_one_wins,
     side_records_follow_transitions,
     audit_log_refuses_update_and_delete,
     audit_chain_detects_tampering_behind_the_store,
@@ -613,6 +614,43 @@ async fn transition_refuses_a_stale_version(store: Store) {
         store.transition(&bad).await,
         Err(StoreError::Invalid { .. })
     ));
+}
+
+async fn racing_transitions_one_wins(store: Store) {
+    let fid = import(&store, None, 1).await;
+    let order = issue(&store, fid).await;
+    let mut tasks = Vec::new();
+    for i in 0..6 {
+        let store = store.clone();
+        let order = order.clone();
+        tasks.push(tokio::spawn(async move {
+            let (to, event) = if i % 2 == 0 {
+                ("submitted", "submit")
+            } else {
+                ("overdue", "deadline_passed")
+            };
+            let t = Transition::new(&order, Scope::All, to, event, Actor::system("racer"), t0());
+            store.transition(&t).await
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        match t.await.expect("task") {
+            Ok(out) => {
+                won += 1;
+                assert_eq!(out.order.version, 2);
+            }
+            Err(StoreError::Stale { version, .. }) => assert_eq!(version, 2),
+            Err(other) => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(won, 1, "exactly one of the racers moves the order");
+    assert_eq!(
+        scalar(&store, "SELECT COUNT(*) FROM audit_log").await,
+        3,
+        "import, issue and the one winning transition"
+    );
+    assert!(store.audit_verify().await.expect("verify").is_intact());
 }
 
 async fn side_records_follow_transitions(store: Store) {
