@@ -288,7 +288,9 @@ impl<T: Clone> JsonClient<T> {
             return Outcome::Unavailable(format!("接口地址无效：{}{path}", self.config.endpoint));
         };
         let mut last = String::new();
+        let mut made = 0;
         for attempt in 0..=self.config.retries {
+            made += 1;
             let wait = lock(&self.limit).reserve(Instant::now());
             if !wait.is_zero() {
                 tokio::time::sleep(wait).await;
@@ -320,8 +322,11 @@ impl<T: Clone> JsonClient<T> {
             }
         }
         lock(&self.breaker).failure(Instant::now());
-        let tries = self.config.retries + 1;
-        Outcome::Unavailable(format!("共尝试 {tries} 次仍未得到有效应答：{last}"))
+        Outcome::Unavailable(if made == 1 {
+            last
+        } else {
+            format!("共尝试 {made} 次仍未得到有效应答：{last}")
+        })
     }
 
     async fn attempt(
