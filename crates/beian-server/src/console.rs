@@ -524,14 +524,21 @@ fn change_fields(
     let Some(f) = filing else { return Vec::new() };
     let e = &f.entity;
     match kind {
-        ChangeKind::ChangeFiling => vec![
-            json!({"path": "entity.name", "label": "主办单位名称", "value": e.name}),
-            json!({"path": "entity.legal_representative", "label": "法定代表人", "value": e.legal_representative}),
-            json!({"path": "entity.address", "label": "证件住所", "value": e.address}),
-            json!({"path": "entity.principal.name", "label": "负责人姓名", "value": e.principal.name}),
-            json!({"path": "entity.principal.id_number", "label": "负责人证件号码", "value": "", "hint": "留空表示不变", "placeholder": beian_domain::pii::mask_id_number(&e.principal.id_number)}),
-            json!({"path": "entity.principal.mobile", "label": "负责人手机号码", "value": "", "hint": "留空表示不变", "placeholder": beian_domain::pii::mask_phone(&e.principal.mobile)}),
-        ],
+        ChangeKind::ChangeFiling => {
+            let mut fields = vec![
+                json!({"path": "entity.name", "label": "主办单位名称", "value": e.name}),
+                json!({"path": "entity.legal_representative", "label": "法定代表人", "value": e.legal_representative}),
+                json!({"path": "entity.address", "label": "证件住所", "value": e.address}),
+                json!({"path": "entity.principal.name", "label": "负责人姓名", "value": e.principal.name}),
+                json!({"path": "entity.principal.id_number", "label": "负责人证件号码", "value": "", "hint": "留空表示不变", "placeholder": beian_domain::pii::mask_id_number(&e.principal.id_number)}),
+                json!({"path": "entity.principal.mobile", "label": "负责人手机号码", "value": "", "hint": "留空表示不变", "placeholder": beian_domain::pii::mask_phone(&e.principal.mobile)}),
+            ];
+            if let Some(w) = f.websites.get(site) {
+                fields.push(json!({"path": format!("websites[{site}].name"), "label": "网站名称", "value": w.name}));
+                fields.push(json!({"path": format!("websites[{site}].content_description"), "label": "网站内容描述", "value": w.content_description}));
+            }
+            fields
+        }
         ChangeKind::ChangeWebsite => f
             .websites
             .get(site)
@@ -614,8 +621,9 @@ async fn change_form(
                 "kind_label": present::change_kind_label(present::change_code(kind)),
                 "kind_hint": hint,
                 "cancellation": kind.is_cancellation(),
-                "sites": if matches!(kind, ChangeKind::ChangeWebsite | ChangeKind::CancelWebsite) { sites.iter().map(present::site).collect::<Vec<_>>() } else { Vec::new() },
+                "sites": if kind != ChangeKind::CancelEntity { sites.iter().map(present::site).collect::<Vec<_>>() } else { Vec::new() },
                 "fields": change_fields(kind, body.as_ref(), site),
+                "site": site,
             }),
         ),
     )

@@ -167,7 +167,11 @@ pub fn evidence(ev: &Value) -> Vec<Value> {
                         "label": e.get("label").and_then(Value::as_str).unwrap_or(""),
                         "value": e.get("value").map(display_value).unwrap_or_default(),
                         "source": e.get("source").and_then(Value::as_str),
-                        "observed_at": e.get("observed_at").and_then(Value::as_str),
+                        "observed_at": e.get("observed_at").and_then(Value::as_str).map(|t| {
+                            chrono::DateTime::parse_from_rfc3339(t)
+                                .map(|d| beijing(d.with_timezone(&Utc)))
+                                .unwrap_or_else(|_| t.to_string())
+                        }),
                     })
                 })
                 .collect()
