@@ -1979,7 +1979,14 @@ pub(crate) async fn orders_due(
         qb.push(" AND o.customer_id = ").push_bind(c);
     }
     if !states.is_empty() {
-        qb.push(" AND o.state IN (");
+        // On SQLite `+` keeps the planner off `orders_state`: without statistics it would
+        // look the states up and sort every match, instead of walking the open-deadline
+        // index in order and stopping at `limit`.
+        qb.push(if PG {
+            " AND o.state IN ("
+        } else {
+            " AND +o.state IN ("
+        });
         let mut sep = qb.separated(", ");
         for s in states {
             sep.push_bind(s.to_string());
