@@ -517,6 +517,13 @@ api_key = "Bearer sk-phone-secret"
     }
 
     #[test]
+    fn the_shipped_example_reads() {
+        let text = include_str!("../../../examples/beian.toml");
+        let config = RegistryConfig::parse(text, "examples/beian.toml").expect("example");
+        assert!(config.business_registry.is_some() && config.domain_real_name.is_some());
+    }
+
+    #[test]
     fn a_missing_key_variable_is_named() {
         let text =
             "[identity]\nendpoint = \"http://a/\"\napi_key_env = \"BEIAN_TEST_NO_SUCH_VARIABLE\"\n";
