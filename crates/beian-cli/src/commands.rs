@@ -1,16 +1,26 @@
 //! One module per subcommand, and what they share: reading a filing, today's date.
 
+pub mod audit;
 pub mod check;
 pub mod checks;
+pub mod db;
+pub mod db_args;
 pub mod engine_args;
+pub mod export;
+pub mod import;
 pub mod inspect;
 pub mod lint;
+pub mod order;
+pub mod orders;
 pub mod registration;
+pub mod run;
 pub mod sandbox;
+pub mod scheduler;
 pub mod score;
 pub mod serve;
 pub mod sweep;
 pub mod validate;
+pub mod worker;
 
 use std::path::Path;
 

@@ -43,6 +43,24 @@ enum Command {
     Score(commands::score::Args),
     /// 启动 REST API 和中文网页控制台（客户整改、审核员审核、网站自查）
     Serve(commands::serve::Args),
+    /// 数据库：创建或升级表结构
+    Db(commands::db::Args),
+    /// 导入备案（JSON Lines、CSV、XLSX）到数据库：按主体备案号更新，保留历史版本，逐行报告错误
+    Import(commands::import::Args),
+    /// 导出备案、核查结果或整改单到 CSV / XLSX（默认脱敏）
+    Export(commands::export::Args),
+    /// 核查批次：新建（排入任务）、列出、查看、比较两次核查
+    Run(commands::run::Args),
+    /// 工作进程：从任务队列领取核查任务并执行，发现问题时下发整改单；可多台同时运行
+    Worker(commands::worker::Args),
+    /// 调度：判定逾期、转入处置、排入复查、到期提醒和定期复核
+    Scheduler(commands::scheduler::Args),
+    /// 整改单：列出、查看
+    Orders(commands::orders::Args),
+    /// 处理一张整改单：提交、审核、延期、复查、申诉、管局同步、处置
+    Order(commands::order::Args),
+    /// 审计日志：校验哈希链
+    Audit(commands::audit::Args),
 }
 
 /// What a command concluded, mapped to the process exit code.
@@ -66,6 +84,15 @@ fn main() -> ExitCode {
         Command::Sandbox(args) => commands::sandbox::run(&args),
         Command::Score(args) => commands::score::run(&args),
         Command::Serve(args) => commands::serve::run(&args),
+        Command::Db(args) => commands::db::run(&args),
+        Command::Import(args) => commands::import::run(&args),
+        Command::Export(args) => commands::export::run(&args),
+        Command::Run(args) => commands::run::run(&args),
+        Command::Worker(args) => commands::worker::run(&args),
+        Command::Scheduler(args) => commands::scheduler::run(&args),
+        Command::Orders(args) => commands::orders::run(&args),
+        Command::Order(args) => commands::order::run(&args),
+        Command::Audit(args) => commands::audit::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

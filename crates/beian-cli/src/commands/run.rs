@@ -1,0 +1,220 @@
+//! `beian run start|list|show|diff`: verification runs in the store.
+//!
+//! `start` only queues a job per filing; `beian worker` processes (any number, on any
+//! machine sharing the database) do them.
+
+use beian_service::{Spread, start_run};
+use beian_store::{FindingRecord, Run, Scope};
+use chrono::Utc;
+use serde_json::json;
+
+use crate::commands::db_args::{DbArgs, beijing, block_on};
+use crate::output::{Format, print_json};
+use crate::{FormatArg, Outcome};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    action: Action,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Action {
+    /// 新建一次核查：为每份备案（或某一状态的备案）排入一个核查任务，由 beian worker 执行
+    Start {
+        /// 只核查这一状态的备案：normal（正常）、rectification（备案整改）等
+        #[arg(long, value_name = "S")]
+        status: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// 列出核查批次（最新的在前）
+    List {
+        /// 最多列出多少个
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// 显示一个核查批次：进度和各核查项的不通过数量
+    Show {
+        /// 批次编号
+        id: i64,
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// 比较两个批次：新出现、仍存在和已解决的不通过项
+    Diff {
+        /// 较早的批次编号
+        a: i64,
+        /// 较晚的批次编号
+        b: i64,
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+fn run_json(run: &Run) -> serde_json::Value {
+    json!({
+        "id": run.id,
+        "kind": run.kind,
+        "status": run.status,
+        "started_at": run.started_at.to_rfc3339(),
+        "finished_at": run.finished_at.map(|t| t.to_rfc3339()),
+        "total": run.total,
+        "done": run.done,
+        "failed": run.failed,
+    })
+}
+
+fn run_status_label(status: &str) -> &str {
+    match status {
+        "running" => "进行中",
+        "finished" => "已完成",
+        "failed" => "失败",
+        other => other,
+    }
+}
+
+fn run_line(run: &Run) -> String {
+    format!(
+        "批次 {}（{}）{}：{}/{} 份已核查，其中 {} 份有不通过项；开始于 {}{}",
+        run.id,
+        run.kind,
+        run_status_label(&run.status),
+        run.done,
+        run.total,
+        run.failed,
+        beijing(run.started_at),
+        run.finished_at
+            .map(|t| format!("，完成于 {}", beijing(t)))
+            .unwrap_or_default()
+    )
+}
+
+fn finding_json(f: &FindingRecord) -> serde_json::Value {
+    json!({
+        "filing_id": f.filing_id,
+        "check": f.check_id,
+        "field": f.field,
+        "message": f.message,
+        "fingerprint": f.fingerprint,
+    })
+}
+
+pub fn run(args: &Args) -> anyhow::Result<Outcome> {
+    match &args.action {
+        Action::Start { status, db, format } => block_on(async {
+            let store = db.open().await?;
+            if let Some(s) = status
+                && !beian_store::FILING_STATUSES.contains(&s.as_str())
+            {
+                anyhow::bail!(
+                    "未知的备案状态“{s}”：可用 {}",
+                    beian_store::FILING_STATUSES.join("、")
+                );
+            }
+            let (run_id, queued) =
+                start_run(&store, "sweep", status.as_deref(), Spread::Now, Utc::now()).await?;
+            store.close().await;
+            match format.format {
+                Format::Json => print_json(&json!({ "run": run_id, "queued": queued }))?,
+                Format::Text => println!(
+                    "已新建核查批次 {run_id}，排入 {queued} 个核查任务；用 beian worker 执行"
+                ),
+            }
+            Ok(Outcome::Clean)
+        }),
+        Action::List { limit, db, format } => block_on(async {
+            let store = db.open().await?;
+            let runs = store.list_runs(None, (*limit).clamp(1, 1000)).await?;
+            store.close().await;
+            match format.format {
+                Format::Json => print_json(&runs.items.iter().map(run_json).collect::<Vec<_>>())?,
+                Format::Text => {
+                    if runs.items.is_empty() {
+                        println!("还没有核查批次");
+                    }
+                    for run in &runs.items {
+                        println!("{}", run_line(run));
+                    }
+                }
+            }
+            Ok(Outcome::Clean)
+        }),
+        Action::Show { id, db, format } => block_on(async {
+            let store = db.open().await?;
+            let run = store
+                .run(*id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("核查批次 {id} 不存在"))?;
+            let failures = store.failures_by_check(Scope::All, *id).await?;
+            store.close().await;
+            match format.format {
+                Format::Json => {
+                    let mut value = run_json(&run);
+                    value["failures_by_check"] = json!(
+                        failures
+                            .iter()
+                            .map(|c| json!({ "check": c.key, "count": c.count }))
+                            .collect::<Vec<_>>()
+                    );
+                    print_json(&value)?;
+                }
+                Format::Text => {
+                    println!("{}", run_line(&run));
+                    for count in &failures {
+                        println!("  {}：{} 项不通过", count.key, count.count);
+                    }
+                }
+            }
+            Ok(Outcome::Clean)
+        }),
+        Action::Diff { a, b, db, format } => block_on(async {
+            let store = db.open().await?;
+            for id in [a, b] {
+                if store.run(*id).await?.is_none() {
+                    anyhow::bail!("核查批次 {id} 不存在");
+                }
+            }
+            let diff = store.diff_runs(Scope::All, *a, *b).await?;
+            store.close().await;
+            match format.format {
+                Format::Json => print_json(&json!({
+                    "new": diff.new.iter().map(finding_json).collect::<Vec<_>>(),
+                    "persisting": diff.persisting.iter().map(finding_json).collect::<Vec<_>>(),
+                    "resolved": diff.resolved.iter().map(finding_json).collect::<Vec<_>>(),
+                }))?,
+                Format::Text => {
+                    println!(
+                        "批次 {a} → {b}：新出现 {} 项，仍存在 {} 项，已解决 {} 项",
+                        diff.new.len(),
+                        diff.persisting.len(),
+                        diff.resolved.len()
+                    );
+                    for (label, list) in [
+                        ("新出现", &diff.new),
+                        ("仍存在", &diff.persisting),
+                        ("已解决", &diff.resolved),
+                    ] {
+                        for f in list {
+                            println!(
+                                "  [{label}] 备案 {} {}：{}",
+                                f.filing_id, f.check_id, f.message
+                            );
+                        }
+                    }
+                }
+            }
+            Ok(Outcome::Clean)
+        }),
+    }
+}
