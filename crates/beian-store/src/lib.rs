@@ -26,6 +26,7 @@
 mod audit;
 mod error;
 mod model;
+mod server_queries;
 mod util;
 
 use std::str::FromStr;
@@ -53,12 +54,14 @@ mod sqlite_ops {
     type Db = sqlx::Sqlite;
     const PG: bool = false;
     include!("ops.rs");
+    include!("server_queries_ops.rs");
 }
 
 mod postgres_ops {
     type Db = sqlx::Postgres;
     const PG: bool = true;
     include!("ops.rs");
+    include!("server_queries_ops.rs");
 }
 
 /// Which database a store runs on.

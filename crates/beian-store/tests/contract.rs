@@ -22,6 +22,7 @@ contract!(
     racing_issuers_make_one_order,
     transition_refuses_a_stale_version,
     racing_transitions_one_wins,
+    workflow_decisions_apply_in_the_store,
     side_records_follow_transitions,
     audit_log_refuses_update_and_delete,
     audit_chain_detects_tampering_behind_the_store,
@@ -667,6 +668,109 @@ async fn racing_transitions_one_wins(store: Store) {
         "import, issue and the one winning transition"
     );
     assert!(store.audit_verify().await.expect("verify").is_intact());
+}
+
+async fn workflow_decisions_apply_in_the_store(store: Store) {
+    use beian_domain::workflow::{
+        self as wf, ChangeKind, ChangeRequest as WfChange, Event, FieldChange, FieldOpinion,
+        WorkflowPolicy, WorkingCalendar,
+    };
+    let calendar = WorkingCalendar::bundled().expect("bundled calendar");
+    let policy = WorkflowPolicy::default();
+    let tz = wf::calendar::shanghai();
+    let fid = import(&store, None, 1).await;
+    let mut o = new_order(fid);
+    o.deadline_at = calendar
+        .deadline_after(t0().with_timezone(&tz), policy.period_working_days)
+        .expect("deadline")
+        .with_timezone(&chrono::Utc);
+    let id = store.issue_order(&o, t0()).await.expect("issue").order_id();
+    let order = store
+        .order(Scope::All, id)
+        .await
+        .expect("q")
+        .expect("order");
+
+    let submit = Event::Submit(WfChange {
+        kind: ChangeKind::ChangeWebsite,
+        fields: vec![FieldChange {
+            path: "websites[0].name".into(),
+            old: Some("云帆数据".into()),
+            new: Some("云帆数据平台".into()),
+        }],
+        attachments: Vec::new(),
+        note: "已修改".into(),
+    });
+    let now = t0() + Duration::days(2);
+    let decided = wf::apply(
+        &order.snapshot().expect("snapshot"),
+        wf::Actor::Customer,
+        &submit,
+        &policy,
+        &calendar,
+        now.with_timezone(&tz),
+    )
+    .expect("customer may submit");
+    let mut t =
+        Transition::from_workflow(&order, Scope::All, &decided, Actor::system("customer"), now);
+    t.record = Some(SideRecord::ChangeRequest {
+        kind: "change_website".into(),
+        fields: json!([{"path": "websites[0].name", "new": "云帆数据平台"}]),
+        attachments: json!([]),
+    });
+    let out = store.transition(&t).await.expect("submit");
+    assert_eq!(out.order.state, "submitted");
+    let submitted = out.order;
+
+    // The operator rejects late in the period: the customer keeps at least the policy's
+    // working days, and the store keeps the deadline the workflow computed.
+    let late = submitted.deadline_at - Duration::hours(30);
+    let reject = Event::Reject {
+        opinions: vec![FieldOpinion {
+            path: "websites[0].name".into(),
+            opinion: "名称仍与首页标题不一致".into(),
+        }],
+    };
+    let decided = wf::apply(
+        &submitted.snapshot().expect("snapshot"),
+        wf::Actor::Operator,
+        &reject,
+        &policy,
+        &calendar,
+        late.with_timezone(&tz),
+    )
+    .expect("operator may reject");
+    let mut t =
+        Transition::from_workflow(&submitted, Scope::All, &decided, Actor::system("op"), late);
+    t.record = Some(SideRecord::ChangeDecision {
+        change_request_id: out.record_id.expect("change request"),
+        approved: false,
+        opinions: json!({"websites[0].name": "名称仍与首页标题不一致"}),
+    });
+    let returned = store.transition(&t).await.expect("reject").order;
+    assert_eq!(returned.state, "returned");
+    assert_eq!(
+        returned.deadline_at,
+        decided.deadline.with_timezone(&chrono::Utc)
+    );
+    assert!(
+        returned.deadline_at > submitted.deadline_at,
+        "the return gave days back"
+    );
+    assert_eq!(
+        returned.snapshot().expect("snapshot").deadline,
+        decided.deadline
+    );
+    let f = store.filing(Scope::All, fid).await.expect("q").expect("f");
+    assert_eq!(f.status, "rectification");
+
+    // A decision taken on the stale snapshot loses.
+    let stale =
+        Transition::from_workflow(&submitted, Scope::All, &decided, Actor::system("op"), late);
+    assert!(matches!(
+        store.transition(&stale).await,
+        Err(StoreError::Stale { .. })
+    ));
 }
 
 async fn side_records_follow_transitions(store: Store) {
