@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod check;
 pub mod checks;
+pub mod demo;
 pub mod db;
 pub mod db_args;
 pub mod engine_args;

@@ -43,6 +43,8 @@ enum Command {
     Score(commands::score::Args),
     /// 启动 REST API 和中文网页控制台（客户整改、审核员审核、网站自查）
     Serve(commands::serve::Args),
+    /// 一条命令看全流程：沙箱、演示数据、批量核查、整改单和控制台
+    Demo(commands::demo::Args),
     /// 数据库：创建或升级表结构
     Db(commands::db::Args),
     /// 导入备案（JSON Lines、CSV、XLSX）到数据库：按主体备案号更新，保留历史版本，逐行报告错误
@@ -84,6 +86,7 @@ fn main() -> ExitCode {
         Command::Sandbox(args) => commands::sandbox::run(&args),
         Command::Score(args) => commands::score::run(&args),
         Command::Serve(args) => commands::serve::run(&args),
+        Command::Demo(args) => commands::demo::run(&args),
         Command::Db(args) => commands::db::run(&args),
         Command::Import(args) => commands::import::run(&args),
         Command::Export(args) => commands::export::run(&args),
