@@ -297,7 +297,14 @@ pub async fn unmask(state: &AppState, caller: &Caller, id: i64) -> Result<Value,
         .ok_or_else(ApiError::not_found)?;
     state
         .store
-        .set_filing_status(filing.id, &filing.status, &caller.actor(), Utc::now())
+        .audit_record(
+            &caller.actor(),
+            filing.customer_id,
+            "unmask",
+            &format!("filing:{}", filing.filing_number),
+            &json!({"filing_id": filing.id, "fields": ["主体证件号码", "负责人证件号码", "负责人手机", "应急联系电话"]}),
+            Utc::now(),
+        )
         .await
         .map_err(store_error)?;
     tracing::info!(
@@ -374,13 +381,6 @@ async fn post_event(
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
     caller.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
-    let event: Event = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_event",
-            format!("事件格式错误：{e}"),
-        )
-    })?;
     // A foreign order is 404 before anything else, whatever the event.
     state
         .store
@@ -388,6 +388,13 @@ async fn post_event(
         .await
         .map_err(store_error)?
         .ok_or_else(ApiError::not_found)?;
+    let event: Event = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_event",
+            format!("事件格式错误：{e}"),
+        )
+    })?;
     let ctx = glue::Ctx {
         store: &state.store,
         policy: &state.config.policy,

@@ -135,6 +135,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             HeaderValue::from_static("DENY"),
         ))
         .layer(axum::extract::DefaultBodyLimit::max(10 * 1024 * 1024))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
 

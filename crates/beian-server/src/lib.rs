@@ -36,3 +36,14 @@ pub fn china() -> FixedOffset {
 pub fn today_in_china() -> chrono::NaiveDate {
     chrono::Utc::now().with_timezone(&china()).date_naive()
 }
+
+/// Logs to stderr, `RUST_LOG` style filter (default: info for beian, warnings for the rest).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("warn,beian_server=info,tower_http=info")
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -13,7 +13,18 @@ pub(crate) async fn server_audit_record(
     now: DateTime<Utc>,
 ) -> Result<i64> {
     let mut tx = begin(pool).await?;
-    let seq = append_audit(&mut tx, now, actor, customer_id, action, subject, None, None, detail).await?;
+    let seq = append_audit(
+        &mut tx,
+        now,
+        actor,
+        customer_id,
+        action,
+        subject,
+        None,
+        None,
+        detail,
+    )
+    .await?;
     tx.commit().await?;
     Ok(seq)
 }

@@ -39,6 +39,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         .build()
         .context("无法启动异步运行时")?;
     runtime.block_on(async {
+        beian_server::init_logging();
         let state = AppState::new(config).await?;
         if let Some(login) = &args.admin {
             let password = std::env::var("BEIAN_ADMIN_PASSWORD")
