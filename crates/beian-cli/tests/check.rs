@@ -536,11 +536,18 @@ fn whois_expiry_decides_site_domain_expired() {
     assert_eq!(*queries.lock().expect("queries"), ["yunfan-data.cn"]);
     let skipped = skipped(&report);
     assert!(!skipped.iter().any(|(id, _)| id == "site.domain_expired"));
+    // Without the registrar's real-name data the owner check runs on the WHOIS registrant
+    // as weaker evidence, says so, and only warns: Google is not the filed company.
     let owner = skipped
         .iter()
         .find(|(id, _)| id == "entity.domain_owner_mismatch")
-        .expect("owner check stays skipped");
-    assert!(owner.1.contains("已采集"), "{owner:?}");
+        .expect("the owner check is listed as run in part");
+    assert!(owner.1.contains("WHOIS/RDAP"), "{owner:?}");
+    assert_eq!(
+        statuses(&report, "entity.domain_owner_mismatch"),
+        ["warn"],
+        "{report:#}"
+    );
 
     // The 2025 reply: expires 2027-03-17, more than 30 days after 2026-11-29.
     let (whois, _) = serve_whois(Some(fixture("cn_google.cn_2025.txt")));
@@ -724,5 +731,46 @@ fn a_refreshed_bootstrap_routes_rdap() {
         .expect("run refresh");
     assert_eq!(refused.status.code(), Some(2));
     assert!(out.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_bad_registry_config_is_refused_with_file_line_and_key_and_no_secret() {
+    let dir = std::env::temp_dir().join(format!("beian-config-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let filing = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/company.jsonc");
+    let cases = [
+        (
+            "typo.toml",
+            "[identity]\nendpoint = \"http://127.0.0.1:9/\"\ntimout_ms = 5\n",
+            "第 3 行",
+            "timout_ms",
+        ),
+        (
+            "retries.toml",
+            "[phone]\nendpoint = \"http://127.0.0.1:9/\"\napi_key = \"sk-secret-xyz\"\nretries = 99\n",
+            "第 4 行",
+            "retries",
+        ),
+    ];
+    for (name, text, line, key) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write");
+        let output = Command::new(env!("CARGO_BIN_EXE_beian"))
+            .arg("check")
+            .arg(&filing)
+            .arg("--config")
+            .arg(&path)
+            .arg("--no-registration")
+            .output()
+            .expect("beian check runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(name) && stderr.contains(line) && stderr.contains(key),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("sk-secret-xyz"), "{stderr}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -69,6 +69,9 @@ fn sweep_over_the_sandbox_finds_exactly_the_truth() {
     };
     let flags: Vec<&str> = flags.split_whitespace().collect();
     assert!(flags.contains(&"--dns-server") && flags.contains(&"--allow-private"));
+    // The registries come with the flags: the sandbox wrote their beian.toml.
+    assert!(flags.contains(&"--config"), "{flags:?}");
+    assert!(out.join("beian.toml").exists());
 
     let results = dir.join("results.jsonl");
     let sweep = Command::new(env!("CARGO_BIN_EXE_beian"))
@@ -77,7 +80,7 @@ fn sweep_over_the_sandbox_finds_exactly_the_truth() {
         .arg(out.join("filings.jsonl"))
         .arg("--out")
         .arg(&results)
-        .args(["--quiet", "--deadline", "2"])
+        .args(["--quiet", "--deadline", "2", "--all-findings"])
         .args(&flags)
         .output()
         .expect("beian sweep runs");
@@ -86,7 +89,90 @@ fn sweep_over_the_sandbox_finds_exactly_the_truth() {
         "sweep failed: {}",
         String::from_utf8_lossy(&sweep.stderr)
     );
+    let summary = String::from_utf8_lossy(&sweep.stdout);
+    assert!(!summary.contains("未执行"), "nothing is skipped: {summary}");
+
+    // The same sweep without the registries: scored on what it could see.
+    let without: Vec<&str> = {
+        let at = flags
+            .iter()
+            .position(|f| *f == "--config")
+            .expect("--config");
+        flags
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != at && *i != at + 1)
+            .map(|(_, f)| *f)
+            .collect()
+    };
+    let bare = dir.join("results-without-registries.jsonl");
+    let sweep = Command::new(env!("CARGO_BIN_EXE_beian"))
+        .arg("sweep")
+        .arg("--filings")
+        .arg(out.join("filings.jsonl"))
+        .arg("--out")
+        .arg(&bare)
+        .args(["--quiet", "--deadline", "2"])
+        .args(&without)
+        .output()
+        .expect("beian sweep runs");
+    assert!(matches!(sweep.status.code(), Some(0 | 1)));
+    let summary = String::from_utf8_lossy(&sweep.stdout);
+    assert!(
+        summary.contains("entity.business_status") && summary.contains("未配置工商登记查询接口"),
+        "{summary}"
+    );
     drop(sandbox);
+
+    // beian score agrees, with the registries and without them.
+    for results in [&results, &bare] {
+        let score = Command::new(env!("CARGO_BIN_EXE_beian"))
+            .arg("score")
+            .arg("--truth")
+            .arg(out.join("truth.jsonl"))
+            .arg("--results")
+            .arg(results)
+            .args(["--format", "json"])
+            .output()
+            .expect("beian score runs");
+        let report: Value = serde_json::from_slice(&score.stdout).expect("score json");
+        assert_eq!(score.status.code(), Some(0), "{report:#}");
+        assert_eq!(report["missing"], serde_json::json!([]), "{report:#}");
+        assert_eq!(report["extra"], serde_json::json!([]), "{report:#}");
+    }
+    // With the registries every seed check ran (passes are written with --all-findings);
+    // without them, the registry checks did not.
+    let reported = |path: &Path| -> BTreeSet<String> {
+        read_lines(path)
+            .iter()
+            .flat_map(|line| line["findings"].as_array().cloned().unwrap_or_default())
+            .filter_map(|f| f["check"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let with = reported(&results);
+    for id in [
+        "entity.business_status",
+        "entity.certificate_mismatch",
+        "entity.legal_rep_mismatch",
+        "entity.principal_id_expired",
+        "entity.principal_id_mismatch",
+        "entity.domain_owner_mismatch",
+        "entity.contact_invalid",
+        "site.domain_expired",
+        "site.ip_mismatch",
+        "site.content_mismatch",
+        "site.title_mismatch",
+        "site.pre_approval",
+        "site.name_violation",
+        "site.content_violation",
+    ] {
+        assert!(with.contains(id), "{id} not reported: {with:?}");
+    }
+    let bare_checks = reported(&bare);
+    assert!(
+        !bare_checks.contains("entity.business_status"),
+        "{bare_checks:?}"
+    );
 
     let truth: BTreeMap<u64, BTreeSet<Key>> = read_lines(&out.join("truth.jsonl"))
         .iter()

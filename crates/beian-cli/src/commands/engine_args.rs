@@ -57,6 +57,9 @@ pub struct EngineArgs {
     /// 向同一台 WHOIS/RDAP 服务器两次查询之间至少间隔的毫秒数
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     pub whois_interval_ms: u64,
+    /// 外部核验接口的配置文件（TOML，示例见 examples/beian.toml）：工商登记、身份核验、运营商号码核验、注册商实名；未配置的接口对应的核查项列为未执行
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 fn parse_cidr(s: &str) -> Result<Cidr, String> {
@@ -106,8 +109,19 @@ impl EngineArgs {
             extra_root_certs_pem,
             per_ip_concurrency: self.per_ip,
             registration: self.registration()?,
+            registries: self.registries()?,
             ..EngineConfig::default()
         })
+    }
+
+    /// The outside registries named in `--config`, none without it. A bad file is refused
+    /// with its path, line and key; keys are never shown.
+    fn registries(&self) -> anyhow::Result<beian_registry::Registries> {
+        let Some(path) = &self.config else {
+            return Ok(beian_registry::Registries::default());
+        };
+        let config = beian_registry::RegistryConfig::load(path).map_err(anyhow::Error::new)?;
+        config.build().map_err(anyhow::Error::new)
     }
 
     /// The registration source (WHOIS/RDAP) these flags describe, or `None` with

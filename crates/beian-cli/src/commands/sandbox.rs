@@ -1,10 +1,10 @@
 //! `beian sandbox`: a simulated internet on loopback.
 //!
 //! Generates the world (filings with known faults, their homepages, DNS, WHOIS and RDAP
-//! data, and with `--black-hole-percent` sites on addresses where a connect hangs),
-//! writes `filings.jsonl`, `truth.jsonl`, `ca.pem` and `flags.txt` into `--out`, prints the
-//! flags that point `check` and `sweep` at it, and serves until Ctrl-C (or for
-//! `--for-seconds`).
+//! data, the four outside registries, and with `--black-hole-percent` sites on addresses
+//! where a connect hangs), writes `filings.jsonl`, `truth.jsonl`, `ca.pem`, `beian.toml`
+//! (the registries, for `--config`) and `flags.txt` into `--out`, prints the flags that
+//! point `check` and `sweep` at it, and serves until Ctrl-C (or for `--for-seconds`).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -24,7 +24,7 @@ pub struct Args {
     /// 随机种子：同一种子生成完全相同的数据
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// 每个 HTTP 请求在应答前的延迟（毫秒）
+    /// 每个 HTTP、WHOIS 和 RDAP 请求在应答前的延迟（毫秒），使批量核查像真实网络一样以等待为主
     #[arg(long, value_name = "MS", default_value_t = 0)]
     latency: u64,
     /// 输出目录：filings.jsonl、truth.jsonl、ca.pem、flags.txt
@@ -106,9 +106,12 @@ async fn serve_until_stopped(world: World, serve: ServeConfig, args: &Args) -> a
     let ca_path = out.join("ca.pem");
     let with_whois = check_has_flag("whois-server");
     let with_rdap = check_has_flag("rdap-url");
-    let flags = sandbox
-        .flags(Some(&ca_path), with_whois, with_rdap)
-        .join(" ");
+    let mut flags = sandbox.flags(Some(&ca_path), with_whois, with_rdap);
+    let config_path = out.join("beian.toml");
+    if check_has_flag("config") {
+        flags.extend(["--config".to_owned(), config_path.display().to_string()]);
+    }
+    let flags = flags.join(" ");
     std::fs::write(out.join("flags.txt"), format!("{flags}\n"))
         .with_context(|| format!("无法写入 {}", out.join("flags.txt").display()))?;
 
@@ -141,6 +144,19 @@ async fn serve_until_stopped(world: World, serve: ServeConfig, args: &Args) -> a
     );
     println!("  WHOIS  {}", sandbox.whois_addr());
     println!("  RDAP   {}（.com 域名）", sandbox.rdap_url());
+    {
+        use beian_checks::registry_evidence::RegistryKind;
+        let servers = sandbox.registries();
+        println!("  核验接口（配置见 {}）：", config_path.display());
+        for kind in RegistryKind::ALL {
+            println!(
+                "    {:<18} {}  {}",
+                kind.name(),
+                servers.url(kind),
+                kind.label()
+            );
+        }
+    }
     if sandbox.black_hole_listeners() > 0 {
         let holes = beian_sandbox::world::black_hole_ips();
         println!(
@@ -151,7 +167,7 @@ async fn serve_until_stopped(world: World, serve: ServeConfig, args: &Args) -> a
         );
     }
     println!(
-        "已写出 {}：filings.jsonl（备案）、truth.jsonl（每份备案应得的核查结果）、ca.pem、flags.txt",
+        "已写出 {}：filings.jsonl（备案）、truth.jsonl（每份备案应得的核查结果）、ca.pem、beian.toml（核验接口配置）、flags.txt",
         out.display()
     );
     println!("注入的问题（个数，占网站或备案的比例）：");
@@ -159,11 +175,14 @@ async fn serve_until_stopped(world: World, serve: ServeConfig, args: &Args) -> a
         if count == 0 {
             continue;
         }
-        let base = match fault {
-            beian_sandbox::Fault::BadCreditCode
-            | beian_sandbox::Fault::BadPrincipalId
-            | beian_sandbox::Fault::PrincipalIdExpired => world.filings.len(),
-            _ => world.sites.len(),
+        let per_filing = beian_sandbox::FILING_FAULTS
+            .iter()
+            .chain(beian_sandbox::registry::REGISTRY_FAULTS)
+            .any(|(f, _)| *f == fault);
+        let base = if per_filing {
+            world.filings.len()
+        } else {
+            world.sites.len()
         };
         println!(
             "  {:<28} {count:>6}  {:>5.1}%  {}",

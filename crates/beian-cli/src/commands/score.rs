@@ -4,6 +4,11 @@
 //! the checks must report (`truth.jsonl`). This command reads that and a sweep's
 //! `results.jsonl` and counts, per check, the expected findings found, missed and the
 //! unexpected ones. Exit 0 only when nothing is missed and nothing is extra.
+//!
+//! Some expected findings can only be found with an outside registry (their `needs` names
+//! it: `business_registry`, `identity`, `phone`, `domain_real_name`). They count for a
+//! result line only when that line says the registry was asked (its `registries`), so a
+//! sweep without `--config` is scored on what it could see.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -65,21 +70,40 @@ fn keys(line: u64, findings: &Value) -> impl Iterator<Item = Key> + '_ {
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let truth = read_jsonl(&args.truth, "标准答案文件")?;
     let results = read_jsonl(&args.results, "结果文件")?;
-    let mut expected: BTreeSet<Key> = BTreeSet::new();
-    for (i, entry) in truth.iter().enumerate() {
-        let Some(line) = entry["line"].as_u64() else {
-            bail!("标准答案文件第 {} 行缺少 line 字段", i + 1);
-        };
-        expected.extend(keys(line, &entry["expected"]));
-    }
     let mut found: BTreeSet<Key> = BTreeSet::new();
     let mut checked: BTreeSet<u64> = BTreeSet::new();
+    let mut asked: BTreeMap<u64, BTreeSet<String>> = BTreeMap::new();
     for (i, result) in results.iter().enumerate() {
         let Some(line) = result["line"].as_u64() else {
             bail!("结果文件第 {} 行缺少 line 字段", i + 1);
         };
         checked.insert(line);
         found.extend(keys(line, &result["findings"]));
+        let registries = result["registries"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.as_str().map(str::to_owned))
+            .collect();
+        asked.insert(line, registries);
+    }
+    let mut expected: BTreeSet<Key> = BTreeSet::new();
+    for (i, entry) in truth.iter().enumerate() {
+        let Some(line) = entry["line"].as_u64() else {
+            bail!("标准答案文件第 {} 行缺少 line 字段", i + 1);
+        };
+        // What only an outside registry reveals counts when that registry was asked.
+        let seen: Vec<Value> = entry["expected"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| match e["needs"].as_str() {
+                Some(needs) => asked.get(&line).is_some_and(|r| r.contains(needs)),
+                None => true,
+            })
+            .cloned()
+            .collect();
+        expected.extend(keys(line, &Value::Array(seen)).collect::<Vec<_>>());
     }
     // Only filings that were checked count: a partial sweep is scored on what it did.
     expected.retain(|k| checked.contains(&k.0));

@@ -74,8 +74,9 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         .enable_all()
         .build()
         .context("无法启动异步运行时")?;
+    let skipped = engine.skipped_checks();
     let summary = runtime.block_on(sweep(args, engine, today, total, &done))?;
-    summary.print(Painter::stdout());
+    summary.print(Painter::stdout(), &skipped);
     Ok(if summary.failed_filings > 0 || summary.invalid > 0 {
         Outcome::Findings
     } else {
@@ -162,6 +163,8 @@ async fn sweep(
         .open(&args.out)
         .with_context(|| format!("无法写入结果文件 {}", args.out.display()))?;
 
+    // Which registries answered: `beian score` expects the findings only they reveal.
+    let registries: Vec<&str> = engine.registries().iter().map(|k| k.name()).collect();
     let (sender, mut receiver) = mpsc::channel::<(usize, LineResult)>(args.concurrency.max(16));
     let permits = Arc::new(Semaphore::new(args.concurrency));
     let source = args.filings.display().to_string();
@@ -216,12 +219,16 @@ async fn sweep(
                     .iter()
                     .filter(|f| args.all_findings || f.status != Status::Pass)
                     .collect();
-                json!({
+                let mut record = json!({
                     "line": line,
                     "entity": entity,
                     "status": if failed { "fail" } else { "pass" },
                     "findings": shown,
-                })
+                });
+                if !registries.is_empty() {
+                    record["registries"] = json!(registries);
+                }
+                record
             }
             LineResult::Invalid(reason) => {
                 json!({ "line": line, "status": "invalid", "error": reason })
@@ -289,7 +296,7 @@ impl Summary {
         self.checked + self.invalid
     }
 
-    fn print(&self, paint: Painter) {
+    fn print(&self, paint: Painter, skipped: &[(beian_domain::CheckId, String)]) {
         let elapsed = self.started.elapsed().as_secs_f64();
         let rate = if elapsed > 0.0 {
             self.finished() as f64 / elapsed
@@ -312,6 +319,12 @@ impl Summary {
             );
             for (id, [fail, warn, inconclusive]) in &self.by_check {
                 println!("  {id:<34} {fail:>8} {warn:>8} {inconclusive:>8}");
+            }
+        }
+        if !skipped.is_empty() {
+            println!("\n  {}", paint.bold("未执行或部分未执行的核查项"));
+            for (id, reason) in skipped {
+                println!("  - {}  {}：{reason}", id.as_str(), id.def().title);
             }
         }
     }
