@@ -161,6 +161,12 @@ async fn flow(store: Store) {
         "rectification"
     );
 
+    let sites = store.sites(Scope::All, filing_id).await.expect("sites");
+    assert_eq!(
+        sites[0].status, "rectification",
+        "the named site is in 备案整改"
+    );
+
     // Another customer cannot touch it.
     let stranger = Who {
         role: Role::Customer,
@@ -275,6 +281,8 @@ async fn flow(store: Store) {
             .status,
         "normal"
     );
+    let sites = store.sites(Scope::All, filing_id).await.expect("sites");
+    assert!(sites.iter().all(|s| s.status == "normal"), "{sites:?}");
     let report = store.audit_verify().await.expect("verify");
     assert_eq!(report.broken, None, "{report:?}");
 

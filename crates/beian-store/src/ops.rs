@@ -1470,6 +1470,26 @@ pub(crate) async fn issue_order(
         .bind(o.filing_id)
         .execute(&mut *tx)
         .await?;
+    // The sites an item names are in rectification too; an order about the entity alone
+    // leaves its sites as they are.
+    let mut positions: Vec<i64> = o
+        .items
+        .iter()
+        .filter(|it| it.target.get("kind").and_then(Value::as_str) == Some("website"))
+        .filter_map(|it| it.target.get("index").and_then(Value::as_i64))
+        .collect();
+    positions.sort_unstable();
+    positions.dedup();
+    for position in positions {
+        sqlx::query(
+            "UPDATE sites SET status = 'rectification' WHERE filing_id = $1 AND position = $2 \
+             AND status = 'normal'",
+        )
+        .bind(o.filing_id)
+        .bind(position)
+        .execute(&mut *tx)
+        .await?;
+    }
     for m in &o.inbox {
         insert_inbox(&mut tx, m, Some(order_id), now).await?;
     }
