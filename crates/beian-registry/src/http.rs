@@ -397,18 +397,14 @@ impl<T: Clone> JsonClient<T> {
                 retry: false,
                 wait: None,
             }),
+            // The body is not quoted: a registry may echo the ID or phone number asked about.
             _ => Err(AttemptError {
-                reason: format!("接口拒绝请求（HTTP {status}）：{}", snippet(&bytes)),
+                reason: format!("接口拒绝请求（HTTP {status}）"),
                 retry: false,
                 wait: None,
             }),
         }
     }
-}
-
-/// The first characters of a body, for messages.
-fn snippet(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).chars().take(120).collect()
 }
 
 async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, String> {

@@ -26,11 +26,11 @@ use crate::world::World;
 
 /// How long the slow first attempts take: longer than the timeout the sandbox's
 /// `beian.toml` gives the clients.
-pub const SLOW_FIRST_ATTEMPT: Duration = Duration::from_millis(1500);
+pub const SLOW_FIRST_ATTEMPT: Duration = Duration::from_millis(3000);
 /// How long the merely slow answers take.
 pub const SLOW_ANSWER: Duration = Duration::from_millis(150);
 /// The per-attempt timeout written into the sandbox's `beian.toml`.
-pub const CLIENT_TIMEOUT_MS: u64 = 800;
+pub const CLIENT_TIMEOUT_MS: u64 = 2000;
 
 /// The API key each registry expects.
 pub fn api_key(kind: RegistryKind) -> String {
@@ -192,7 +192,7 @@ impl RegistryServers {
         );
         for kind in RegistryKind::ALL {
             text.push_str(&format!(
-                "\n[{}]\nendpoint = \"{}\"\napi_key = \"{}\"\ntimeout_ms = {CLIENT_TIMEOUT_MS}\nretries = 3\nbackoff_ms = 50\nbackoff_max_ms = 500\nbreaker_failures = 20\nbreaker_cooldown_s = 5\nrate_per_second = 0\n",
+                "\n[{}]\nendpoint = \"{}\"\napi_key = \"{}\"\ntimeout_ms = {CLIENT_TIMEOUT_MS}\nretries = 3\nbackoff_ms = 50\nbackoff_max_ms = 500\nbreaker_failures = 50\nbreaker_cooldown_s = 2\nrate_per_second = 0\n",
                 kind.name(),
                 self.url(kind),
                 api_key(kind),

@@ -448,6 +448,46 @@ mod tests {
         }
     }
 
+    fn whois(domain: &str, registrant: Result<Option<&str>, &str>) -> RegistrationEvidence {
+        let outcome = registrant.map(|name| {
+            let json = serde_json::json!({
+                "outcome": "found", "source": "whois", "domain": domain,
+                "registrar": null, "registrar_iana_id": null,
+                "registrant": name, "registrant_id": null, "registrant_email": null,
+                "created": null, "expires": null, "updated": null,
+                "statuses": [], "name_servers": [], "referral": null,
+            });
+            serde_json::from_value(json).expect("registration")
+        });
+        RegistrationEvidence {
+            domain: domain.into(),
+            outcome: outcome.map_err(str::to_owned),
+            server: "whois.cnnic.cn:43".into(),
+            observed_at: "2026-11-29T10:00:00+08:00".into(),
+        }
+    }
+
+    #[test]
+    fn the_whois_registrant_is_weaker_evidence() {
+        let company = filing("company", "云帆（北京）科技有限公司");
+        let personal = filing("personal", "李明");
+        let cases = [
+            (&company, Ok(Some("云帆（北京）科技有限公司")), Status::Pass),
+            (&company, Ok(Some("李明")), Status::Pass),
+            (&company, Ok(Some("星河传媒有限公司")), Status::Warn),
+            (&company, Ok(Some("云帆(北京)科技有限公司")), Status::Warn),
+            (&company, Ok(None), Status::Inconclusive),
+            (&company, Ok(Some("  ")), Status::Inconclusive),
+            (&company, Err("连接超时"), Status::Inconclusive),
+            (&personal, Ok(Some("李明")), Status::Pass),
+            (&personal, Ok(Some("王芳")), Status::Warn),
+        ];
+        for (filing, registrant, expected) in cases {
+            let finding = judge_registrant(filing, &whois("yunfan-data.cn", registrant));
+            assert_eq!(finding.status, expected, "{registrant:?}: {}", finding.message);
+        }
+    }
+
     #[test]
     fn no_answer_and_outages_are_inconclusive() {
         let mut answer = holder("李明", "resident_id", None, true);
