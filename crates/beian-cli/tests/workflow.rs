@@ -3,128 +3,12 @@
 //! operator or a customer takes (list, show, submit, review, extend, appeal, enforce),
 //! with the errors a person sees when they get something wrong.
 
-use std::path::{Path, PathBuf};
+mod store_harness;
+
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
-
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "{prefix}_{}_{}_{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn pg_url() -> String {
-    std::env::var("BEIAN_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
-fn psql(sql: &str) {
-    let output = Command::new("psql")
-        .arg(pg_url())
-        .args(["-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
-        .output()
-        .expect("psql must be installed");
-    assert!(
-        output.status.success(),
-        "psql {sql}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// A fresh database: a SQLite file, or a PostgreSQL schema dropped afterwards.
-pub struct TestDb {
-    pub url: String,
-    pub dir: PathBuf,
-    schema: Option<String>,
-}
-
-impl TestDb {
-    pub fn sqlite() -> TestDb {
-        let dir = std::env::temp_dir().join(unique("beian-cli-workflow"));
-        std::fs::create_dir_all(&dir).expect("test dir");
-        TestDb {
-            url: format!("sqlite://{}", dir.join("beian.db").display()),
-            dir,
-            schema: None,
-        }
-    }
-
-    pub fn postgres() -> TestDb {
-        let schema = unique("beian_cli_test");
-        psql(&format!("CREATE SCHEMA {schema}"));
-        let dir = std::env::temp_dir().join(unique("beian-cli-workflow"));
-        std::fs::create_dir_all(&dir).expect("test dir");
-        let base = pg_url();
-        let sep = if base.contains('?') { '&' } else { '?' };
-        TestDb {
-            url: format!("{base}{sep}options=-csearch_path%3D{schema}"),
-            dir,
-            schema: Some(schema),
-        }
-    }
-
-    pub fn beian(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_beian"))
-            .args(args)
-            .current_dir(root())
-            .env("NO_COLOR", "1")
-            .env("BEIAN_DB", &self.url)
-            .output()
-            .expect("run beian")
-    }
-
-    /// Runs a command that must succeed and print JSON.
-    pub fn json(&self, args: &[&str]) -> Value {
-        let output = self.beian(args);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{args:?}\n{}",
-            describe(&output)
-        );
-        serde_json::from_slice(&output.stdout)
-            .unwrap_or_else(|e| panic!("{args:?}: stdout is not JSON ({e})\n{}", describe(&output)))
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Some(schema) = &self.schema {
-            let _ = Command::new("psql")
-                .arg(pg_url())
-                .args([
-                    "-q",
-                    "-c",
-                    &format!("DROP SCHEMA IF EXISTS {schema} CASCADE"),
-                ])
-                .output();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn describe(output: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use store_harness::{TestDb, describe, root};
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -549,5 +433,37 @@ fn a_broken_audit_chain_is_found_and_named() {
         String::from_utf8_lossy(&broken.stdout).contains("第 1 条"),
         "{}",
         describe(&broken)
+    );
+}
+
+#[test]
+fn a_dry_run_reads_and_refuses_but_stores_nothing() {
+    let db = TestDb::sqlite();
+    let dry = db.beian(&[
+        "import",
+        "examples/filings.csv",
+        "--dry-run",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(dry.status.code(), Some(2), "{}", describe(&dry));
+    let summary: Value = serde_json::from_slice(&dry.stdout).expect("json");
+    assert_eq!(
+        (&summary["created"], &summary["refused"]),
+        (&Value::from(3), &Value::from(1))
+    );
+    assert!(
+        summary["errors"][0]["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("filings.csv")),
+        "{summary}"
+    );
+    let real = db.json(&["orders", "list", "--format", "json"]);
+    assert_eq!(real["orders"], Value::Array(Vec::new()));
+    let imported = db.beian(&["import", "examples/filings.csv", "--format", "json"]);
+    let summary: Value = serde_json::from_slice(&imported.stdout).expect("json");
+    assert_eq!(
+        summary["created"], 3,
+        "nothing was stored by the dry run: {summary}"
     );
 }

@@ -26,7 +26,8 @@ use crate::world::{Fault, PROVIDER_RANGE, World, listening_ips};
 /// How to serve. Ports of 0 are chosen free.
 #[derive(Debug, Clone, Default)]
 pub struct ServeConfig {
-    /// Delay before each HTTP answer.
+    /// Delay before each HTTP, WHOIS and RDAP answer, so that a sweep against the sandbox
+    /// waits on the network as a real one does.
     pub latency: Duration,
     /// DNS port (UDP and TCP) on 127.0.0.1.
     pub dns_port: u16,
@@ -227,8 +228,13 @@ impl Sandbox {
             .map_err(|e| StartError(format!("WHOIS 127.0.0.1:{}: {e}", config.whois_port)))?;
         let whois_addr = whois.local_addr().map_err(|e| StartError(e.to_string()))?;
         let whois_world = Arc::clone(&world);
+        let latency = config.latency;
         tasks.spawn(accept_loop(whois, move |stream| {
-            serve_whois(stream, Arc::clone(&whois_world))
+            let world = Arc::clone(&whois_world);
+            async move {
+                tokio::time::sleep(latency).await;
+                serve_whois(stream, world).await;
+            }
         }));
 
         let rdap = TcpListener::bind((Ipv4Addr::LOCALHOST, config.rdap_port))
@@ -237,7 +243,11 @@ impl Sandbox {
         let rdap_addr = rdap.local_addr().map_err(|e| StartError(e.to_string()))?;
         let rdap_world = Arc::clone(&world);
         tasks.spawn(accept_loop(rdap, move |stream| {
-            serve_rdap(stream, Arc::clone(&rdap_world))
+            let world = Arc::clone(&rdap_world);
+            async move {
+                tokio::time::sleep(latency).await;
+                serve_rdap(stream, world).await;
+            }
         }));
 
         let registries = RegistryServers::start(Arc::clone(&world), &mut tasks)
