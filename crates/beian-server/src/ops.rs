@@ -35,7 +35,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/ops/orders/{id}/reject", post(reject))
         .route("/ops/orders/{id}/event/{kind}", post(event))
         .route("/ops/filings/{id}/unmask", post(unmask))
-        .route("/ops/runs", get(runs))
+        .route("/ops/runs", get(runs).post(start_run))
         .route("/ops/search", get(search))
 }
 
@@ -676,9 +676,41 @@ async fn runs(
         "runs.html",
         with(
             ctx,
-            json!({"runs": rows, "engine": state.engine.is_some(), "flash": flash(q.msg.as_deref())}),
+            json!({
+                "runs": rows,
+                "engine": state.engine.is_some(),
+                "flash": flash(q.msg.as_deref()),
+                "refresh": page.items.iter().any(|r| r.status == "running").then_some(5),
+            }),
         ),
     )
+}
+
+/// 发起核查: queues a verification job per filing; the workers (`beian worker`, or the
+/// demo's) do the checking, and the runs page shows the progress.
+async fn start_run(
+    State(state): State<Arc<AppState>>,
+    caller: MaybeCaller,
+    body: Bytes,
+) -> PageResult {
+    let c = need_staff!(caller, "/ops/runs");
+    let form = form_pairs(&body);
+    c.check_csrf(form_get(&form, "csrf"))?;
+    let status = match form_get(&form, "scope") {
+        Some("all") => None,
+        _ => Some("rectification"),
+    };
+    let (run_id, queued) = beian_service::start_run(
+        &state.store,
+        "sweep",
+        status,
+        beian_service::Spread::Now,
+        Utc::now(),
+    )
+    .await
+    .map_err(ApiError::internal)?;
+    tracing::info!(account = c.account.id, run_id, queued, "run started");
+    Ok(Redirect::to("/ops/runs?msg=run").into_response())
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,131 @@
+//! The public self-check against the project's sandbox: a simulated internet on loopback
+//! (DNS, HTTP and HTTPS with its own CA). The server is given the engine settings that
+//! point it there, as `beian serve --dns-server … --allow-private` would.
+
+mod common;
+
+use std::time::Duration;
+
+use beian_engine::EngineConfig;
+use beian_probe::{AddressPolicy, DnsConfig};
+use beian_sandbox::{Fault, Sandbox, ServeConfig, World, WorldConfig};
+use common::world;
+use serde_json::{Value, json};
+
+fn status_of<'a>(result: &'a Value, check: &str) -> Option<&'a str> {
+    result["findings"]
+        .as_array()?
+        .iter()
+        .find(|f| f["check"] == check)?["status"]
+        .as_str()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_self_check_judges_sandbox_sites_and_is_rate_limited() {
+    let config = WorldConfig {
+        sites: 60,
+        seed: 5,
+        showcase: true,
+        ..WorldConfig::default()
+    };
+    let sandbox = Sandbox::start(World::generate(&config), &ServeConfig::default())
+        .await
+        .expect("sandbox");
+    let engine = EngineConfig {
+        dns: DnsConfig {
+            servers: vec![sandbox.dns_addr()],
+            ..DnsConfig::default()
+        },
+        policy: AddressPolicy::allow_private(),
+        connect_timeout: Duration::from_secs(2),
+        fetch_deadline: Duration::from_secs(5),
+        http_port: sandbox.http_port(),
+        https_port: sandbox.https_port(),
+        extra_root_certs_pem: vec![sandbox.ca_pem().as_bytes().to_vec()],
+        registration: None,
+        ..EngineConfig::default()
+    };
+    let w = world("selfcheck", |c| {
+        c.engine = Some(engine);
+        c.selfcheck_per_minute = 3;
+    })
+    .await;
+    let sites = &sandbox.world().sites;
+    let request = |fault: Option<Fault>| {
+        let site = sites
+            .iter()
+            .find(|s| s.fault == fault)
+            .expect("a site with that fault");
+        let website = &sandbox.world().filings[site.filing].filing.websites[site.index];
+        json!({
+            "domain": site.domain,
+            "filing_number": website.filing_number,
+            "site_name": website.name,
+        })
+    };
+    let http = reqwest::Client::new();
+    let ask = |body: Value| http.post(w.url("/api/v1/selfcheck")).json(&body).send();
+
+    let clean: Value = ask(request(None)).await.unwrap().json().await.unwrap();
+    assert_eq!(
+        status_of(&clean, "site.title_mismatch"),
+        Some("pass"),
+        "{clean}"
+    );
+    let mismatch: Value = ask(request(Some(Fault::TitleMismatch)))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_of(&mismatch, "site.title_mismatch"),
+        Some("fail"),
+        "{mismatch}"
+    );
+    assert!(mismatch["failed"].as_u64().unwrap() >= 1);
+    assert!(
+        mismatch["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["check"].as_str().unwrap().starts_with("site."))
+    );
+
+    // Bad input names the field; the fourth request in the minute is refused.
+    let resp = ask(
+        json!({"domain": "not a domain", "filing_number": "京ICP备2024012345号", "site_name": "x"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert!(body["error"]["message"].as_str().unwrap().contains("域名"));
+    let resp = ask(request(None)).await.unwrap();
+    assert_eq!(resp.status(), 429);
+
+    // The page form renders the same result.
+    let w2 = world("selfcheck-page", |c| {
+        c.engine = w.state().config.engine.clone()
+    })
+    .await;
+    let site = request(Some(Fault::TitleMismatch));
+    let page = reqwest::Client::new()
+        .post(w2.url("/selfcheck"))
+        .form(&[
+            ("domain", site["domain"].as_str().unwrap()),
+            ("filing_number", site["filing_number"].as_str().unwrap()),
+            ("site_name", site["site_name"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("自查结果") && page.contains("不通过"),
+        "{page}"
+    );
+    sandbox.shutdown().await;
+}
