@@ -178,15 +178,18 @@ impl Orders {
         Ok(outcome)
     }
 
-    /// An order has just entered 复查中: apply the approved change, if there is one, as a
-    /// new version of the filing, and queue the re-verification. If this is interrupted the
-    /// scheduler queues the re-check again (see `scheduler::tick`).
-    async fn enter_recheck(
+    /// An order is in 复查中: apply the approved change, if there is one, as a new version
+    /// of the filing, and queue the re-verification. Called when the order enters the state,
+    /// and again by the scheduler for every order still in it, which covers a crash between
+    /// the two and orders moved by another writer; both steps are idempotent (an unchanged
+    /// filing writes no version, a queued job is not queued twice). Returns whether a job
+    /// was newly queued.
+    pub async fn enter_recheck(
         &self,
         order: &Order,
         who: &Who,
         now: DateTime<Utc>,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<bool, ServiceError> {
         if let Some(request) = self.latest_change(Scope::All, order.id, "approved").await? {
             let filing = self
                 .store
@@ -194,13 +197,17 @@ impl Orders {
                 .await?
                 .ok_or(ServiceError::FilingNotFound(order.filing_id))?;
             let changed = crate::change::apply_changes(&filing, &changes_of(&request))?;
-            self.store
-                .upsert_filing(order.customer_id, &changed, &who.actor, now)
-                .await?;
+            if changed != filing {
+                self.store
+                    .upsert_filing(order.customer_id, &changed, &who.actor, now)
+                    .await?;
+            }
         }
         let run_id = self.recheck_run(order.id, now).await?;
-        crate::worker::enqueue_verification(&self.store, run_id, order.filing_id, now, now).await?;
-        Ok(())
+        let queued =
+            crate::worker::enqueue_verification(&self.store, run_id, order.filing_id, now, now)
+                .await?;
+        Ok(matches!(queued, beian_store::Enqueued::New { .. }))
     }
 
     /// The run re-checks of the day are recorded in (one per Beijing day), created when

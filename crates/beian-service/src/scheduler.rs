@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::orders::{Orders, ServiceError, Who};
-use crate::worker::{Spread, enqueue_verification, start_run};
+use crate::worker::{Spread, start_run};
 
 /// What one tick did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -80,16 +80,19 @@ pub async fn tick(
         }
     }
 
-    // 3. Re-checks: every order in 复查中 has a verification queued. The job is queued when
-    // the order enters the state; this catches a crash between the two.
+    // 3. Re-checks: every order in 复查中 has its approved change applied and a verification
+    // queued (see `Orders::enter_recheck`).
     let rechecking = list_state(orders, OrderState::Rechecking, options.batch).await?;
     for order in rechecking {
-        let run_id = orders.recheck_run(order.id, now).await?;
-        if matches!(
-            enqueue_verification(store, run_id, order.filing_id, now, now).await?,
-            beian_store::Enqueued::New { .. }
-        ) {
-            report.rechecks_queued += 1;
+        match orders.enter_recheck(&order, who, now).await {
+            Ok(true) => report.rechecks_queued += 1,
+            Ok(false) => {}
+            // A change that no longer applies stays for an operator to look at; the other
+            // orders go on.
+            Err(ServiceError::BadChange(error)) => {
+                tracing::warn!(order = order.id, %error, "approved change does not apply");
+            }
+            Err(other) => return Err(other),
         }
     }
 
