@@ -168,6 +168,16 @@ fn sweep_over_the_sandbox_finds_exactly_the_truth() {
     ] {
         assert!(with.contains(id), "{id} not reported: {with:?}");
     }
+    // No raw ID or phone number in the results, registry evidence included.
+    let text = std::fs::read_to_string(&results).expect("results");
+    for filing in read_lines(&out.join("filings.jsonl")) {
+        let principal = &filing["entity"]["principal"];
+        for field in ["id_number", "mobile", "emergency_phone"] {
+            if let Some(raw) = principal[field].as_str().filter(|r| r.len() >= 11) {
+                assert!(!text.contains(raw), "{field} {raw} appears unmasked");
+            }
+        }
+    }
     let bare_checks = reported(&bare);
     assert!(
         !bare_checks.contains("entity.business_status"),
