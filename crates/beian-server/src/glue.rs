@@ -11,11 +11,9 @@ use beian_domain::workflow::{
 };
 use beian_domain::{Finding, Target};
 use beian_store::{
-    Actor, NewInbox, NewOrder, Order, OrderItem, Scope, SideRecord, Store, StoreError, Transition,
-    TransitionOutcome,
+    Actor, NewInbox, NewOrder, Order, OrderItem, Scope, Store, StoreError, TransitionOutcome,
 };
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use crate::error::ApiError;
 
@@ -79,12 +77,6 @@ pub fn personal_kind(path: &str) -> Option<fn(&str) -> String> {
     }
 }
 
-fn masked(path: &str, value: &Option<String>) -> Option<String> {
-    value
-        .as_ref()
-        .map(|v| personal_kind(path).map_or_else(|| v.clone(), |mask| mask(v)))
-}
-
 /// Everything an event needs besides the order itself.
 pub struct Ctx<'a> {
     pub store: &'a Store,
@@ -96,195 +88,40 @@ pub struct Ctx<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// Decides and writes one event on one order.
+/// Decides and writes one event on one order, through the service the CLI and the
+/// workers share (`beian_service::Orders::apply`): the workflow decides, the store writes
+/// the conditional transition with its audit row, an approved change becomes a new
+/// version of the filing and its re-verification is queued.
 pub async fn apply_event(
     ctx: &Ctx<'_>,
     order_id: i64,
     event: Event,
 ) -> Result<TransitionOutcome, ApiError> {
-    let order = ctx
-        .store
-        .order(ctx.scope, order_id)
+    let orders = beian_service::Orders::new(ctx.store.clone(), *ctx.policy, ctx.calendar.clone());
+    let who = beian_service::Who {
+        role: ctx.workflow_actor,
+        actor: ctx.actor.clone(),
+    };
+    orders
+        .apply(ctx.scope, order_id, &who, &event, ctx.now)
         .await
-        .map_err(store_error)?
-        .ok_or_else(ApiError::not_found)?;
-    let snap = snapshot(&order)?;
-    let now_cn = ctx.now.with_timezone(&crate::china());
-    let t = workflow::apply(
-        &snap,
-        ctx.workflow_actor,
-        &event,
-        ctx.policy,
-        ctx.calendar,
-        now_cn,
-    )
-    .map_err(refusal)?;
-
-    let mut filing_status = t.filing_status.code().to_string();
-    let mut site_status = filing_status.clone();
-    let mut extra_sites: Vec<(i64, String)> = Vec::new();
-    let mut pending_change = None;
-    if matches!(event, Event::Approve { .. } | Event::Reject { .. }) || t.to == OrderState::Resolved
-    {
-        let changes = ctx
-            .store
-            .change_requests(ctx.scope, order_id)
-            .await
-            .map_err(store_error)?;
-        pending_change = changes.iter().rev().find(|c| c.state == "pending").cloned();
-        if t.to == OrderState::Resolved {
-            // A customer's own 注销 ends as resolved; the rows show what was applied.
-            if let Some(last) = changes.iter().rev().find(|c| c.state == "approved") {
-                match last.kind.as_str() {
-                    "cancel_entity" => {
-                        filing_status = "deregistered".into();
-                        site_status = "deregistered".into();
-                    }
-                    "cancel_website" => {
-                        if let Some(pos) = last.fields.get("site").and_then(|v| v.as_i64()) {
-                            extra_sites.push((pos, "deregistered".into()));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    let site_statuses = extra_sites;
-
-    let record = match &event {
-        Event::Submit(change) => Some(SideRecord::ChangeRequest {
-            kind: crate::present::change_code(change.kind).to_string(),
-            fields: json!({
-                "changes": change.fields,
-                "note": change.note,
-                "site": change_site(change),
-            }),
-            attachments: serde_json::to_value(&change.attachments).unwrap_or_default(),
-        }),
-        Event::Approve { .. } | Event::Reject { .. } => {
-            let cr = pending_change
-                .as_ref()
-                .ok_or_else(|| ApiError::invalid_transition("没有待审核的整改申请"))?;
-            let opinions = match &event {
-                Event::Reject { opinions } => json!(
-                    opinions
-                        .iter()
-                        .map(|o| (o.path.clone(), json!(o.opinion)))
-                        .collect::<serde_json::Map<_, _>>()
-                ),
-                _ => json!({}),
-            };
-            Some(SideRecord::ChangeDecision {
-                change_request_id: cr.id,
-                approved: matches!(event, Event::Approve { .. }),
-                opinions,
-            })
-        }
-        Event::RequestExtension {
-            working_days,
-            reason,
-        } => Some(SideRecord::ExtensionRequest {
-            days: i64::from(*working_days),
-            reason: reason.clone(),
-        }),
-        Event::DecideExtension { granted, .. } => {
-            Some(SideRecord::ExtensionDecision { granted: *granted })
-        }
-        Event::Appeal { reason } => Some(SideRecord::Appeal {
-            reason: reason.clone(),
-            evidence: json!([]),
-        }),
-        Event::DecideAppeal { upheld, .. } => Some(SideRecord::AppealDecision { upheld: *upheld }),
-        _ => None,
-    };
-
-    let inbox = match (ctx.workflow_actor, order.customer_id) {
-        (workflow::Actor::Customer, _) | (_, None) => Vec::new(),
-        (_, Some(customer_id)) => vec![NewInbox {
-            customer_id,
-            order_id: Some(order_id),
-            title: format!("整改单 #{order_id}：{}", event.label()),
-            body: format!(
-                "您的备案 {}（{}）的整改单状态已更新为「{}」。{}",
-                order.filing_number,
-                order.entity_name,
-                t.to.label(),
-                event_note(&event)
-            ),
-        }],
-    };
-
-    let mut transition =
-        Transition::from_workflow(&order, ctx.scope, &t, ctx.actor.clone(), ctx.now);
-    transition.filing_status = Some(filing_status);
-    transition.all_sites_status = Some(site_status);
-    transition.site_statuses = site_statuses;
-    transition.record = record;
-    transition.detail = audit_detail(&event);
-    transition.inbox = inbox;
-    ctx.store.transition(&transition).await.map_err(store_error)
+        .map_err(service_error)
 }
 
-fn change_site(change: &workflow::ChangeRequest) -> Option<i64> {
-    change.fields.iter().find_map(|f| {
-        let rest = f.path.strip_prefix("websites[")?;
-        rest.split(']').next()?.parse().ok()
-    })
-}
-
-/// What the customer reads in the inbox about an operator's event.
-fn event_note(event: &Event) -> String {
-    match event {
-        Event::Reject { opinions } => {
-            let lines: Vec<String> = opinions
-                .iter()
-                .map(|o| format!("{}：{}", o.path, o.opinion))
-                .collect();
-            format!("审核意见：{}。请按意见修改后重新提交。", lines.join("；"))
-        }
-        Event::DecideExtension {
-            granted: true,
-            working_days,
-            ..
-        } => {
-            format!("延期 {working_days} 个工作日已批准。")
-        }
-        Event::DecideExtension {
-            granted: false,
-            opinion,
-            ..
-        } => {
-            format!("延期申请未批准：{opinion}")
-        }
-        Event::RecheckFailed { findings } => format!("仍未通过：{}", findings.join("；")),
-        Event::DecideAppeal {
-            upheld: false,
-            opinion,
-        } => format!("申诉未获支持：{opinion}"),
-        _ => String::new(),
-    }
-}
-
-/// The audit row's detail: the event without personal numbers.
-fn audit_detail(event: &Event) -> serde_json::Value {
-    match event {
-        Event::Submit(change) => json!({
-            "kind": crate::present::change_code(change.kind),
-            "fields": change.fields.iter().map(|f| json!({
-                "path": f.path,
-                "old": masked(&f.path, &f.old),
-                "new": masked(&f.path, &f.new),
-            })).collect::<Vec<_>>(),
-            "attachments": change.attachments,
-        }),
-        other => {
-            let mut v = serde_json::to_value(other).unwrap_or_default();
-            if let Some(obj) = v.as_object_mut() {
-                obj.remove("kind");
-            }
-            v
-        }
+/// Maps a service error to the API's answer.
+pub fn service_error(e: beian_service::ServiceError) -> ApiError {
+    use beian_service::ServiceError as E;
+    match e {
+        E::OrderNotFound(_) | E::FilingNotFound(_) => ApiError::not_found(),
+        E::Refused(r) => refusal(r),
+        E::Conflict => ApiError::conflict("整改单已被他人更新，请刷新后重试"),
+        E::BadChange(c) => ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_change",
+            c.to_string(),
+        ),
+        E::Store(s) => store_error(s),
+        other => ApiError::internal(other),
     }
 }
 

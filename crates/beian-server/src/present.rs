@@ -238,6 +238,20 @@ pub fn mask_field(path: &str, value: Option<&str>) -> Option<String> {
     })
 }
 
+/// An operator's opinion on one field: stored as a list of `{path, opinion}` (or, in
+/// older rows, a map from path to opinion).
+fn opinion_for(opinions: &Value, path: &str) -> Option<String> {
+    match opinions {
+        Value::Array(list) => list
+            .iter()
+            .find(|o| o.get("path").and_then(Value::as_str) == Some(path))
+            .and_then(|o| o.get("opinion").and_then(Value::as_str))
+            .map(str::to_string),
+        Value::Object(map) => map.get(path).and_then(Value::as_str).map(str::to_string),
+        _ => None,
+    }
+}
+
 pub fn change_request(cr: &ChangeRequest) -> Value {
     let opinions = cr.opinions.clone().unwrap_or(Value::Null);
     let fields: Vec<Value> = cr
@@ -254,7 +268,7 @@ pub fn change_request(cr: &ChangeRequest) -> Value {
                         "label": field_label(path),
                         "old": mask_field(path, c.get("old").and_then(Value::as_str)),
                         "new": mask_field(path, c.get("new").and_then(Value::as_str)),
-                        "opinion": opinions.get(path).and_then(Value::as_str),
+                        "opinion": opinion_for(&opinions, path),
                     })
                 })
                 .collect()
@@ -276,7 +290,7 @@ pub fn change_request(cr: &ChangeRequest) -> Value {
         "note": cr.fields.get("note").and_then(Value::as_str).unwrap_or(""),
         "site": cr.fields.get("site"),
         "attachments": cr.attachments,
-        "opinion_note": opinions.get("note").and_then(Value::as_str),
+        "opinion_note": opinion_for(&opinions, "note"),
         "created_at": beijing(cr.created_at),
         "decided_at": cr.decided_at.map(beijing),
     })

@@ -317,9 +317,13 @@ async fn customer_fixes_operator_approves_row_returns_to_normal() {
     login(&c, &w, &w.a.login).await;
     c.wait().for_element(Locator::Id("filings")).await.unwrap();
     assert_eq!(text(&c, &format!("{row} td.status")).await, "正常");
+    assert!(
+        text(&c, row).await.contains("云帆数据官网"),
+        "the approved change is the filing now"
+    );
     shot(&c, "filings-after").await;
     c.goto(&w.url("/console/inbox")).await.unwrap();
-    assert!(c.source().await.unwrap().contains("审核通过"));
+    assert!(c.source().await.unwrap().contains("整改已完成"));
     shot(&c, "inbox").await;
     c.goto(&w.url("/console/footer?icp=京ICP备2024012345号-1&police=京公网安备11010802012345号"))
         .await
