@@ -152,12 +152,20 @@ impl RegistryWorld {
             .and_then(|&i| self.businesses.get(i))
     }
 
-    fn add_business(&mut self, entry: BusinessEntry) {
+    /// Adds a business. Generated names can repeat (a city, a brand and an industry make
+    /// a name); a real registry's names are unique, so a name is kept by its first holder,
+    /// or by `by_name`, a business that is looked up by its name (a filed credit code that
+    /// is not valid).
+    fn add_business(&mut self, entry: BusinessEntry, by_name: bool) {
         let i = self.businesses.len();
         self.business_index
             .insert(format!("code:{}", entry.credit_code), i);
-        self.business_index
-            .insert(format!("name:{}", entry.name), i);
+        let name = format!("name:{}", entry.name);
+        if by_name {
+            self.business_index.insert(name, i);
+        } else {
+            self.business_index.entry(name).or_insert(i);
+        }
         for name in &entry.former_names {
             self.business_index
                 .entry(format!("name:{name}"))
@@ -373,7 +381,7 @@ pub(crate) fn generate(
                 }
                 _ => {}
             }
-            world.add_business(entry);
+            world.add_business(entry, generated.fault == Some(Fault::BadCreditCode));
         }
 
         // People: the identity registry and the carriers.
