@@ -588,6 +588,8 @@ pub async fn run_selfcheck(
     {
         return Err(ApiError::rate_limited(wait.as_secs().max(1)));
     }
+    // Bad input is answered as such whether or not the engine is on.
+    crate::selfcheck::filing_for(req).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let engine = state.engine.as_ref().ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
