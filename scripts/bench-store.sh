@@ -8,7 +8,7 @@
 #   3. a sweep against the sandbox with --latency, so that the work waits on the network,
 #      by 1, 2 and 4 `beian worker` processes on one PostgreSQL: filings/s per worker count.
 #
-#   scripts/bench-store.sh [N] [SWEEP_SITES] [LATENCY_MS]   (defaults 1000000 1000 100)
+#   scripts/bench-store.sh [N] [SWEEP_SITES] [LATENCY_MS]   (defaults 1000000 300 1000)
 #
 # Needs PostgreSQL at 127.0.0.1:5432 (user postgres; BENCH_PG_ADMIN to change) and a
 # release build (cargo build --release -p beian-cli), or BEIAN=path/to/beian.
@@ -17,8 +17,8 @@ cd "$(dirname "$0")/.."
 export PGOPTIONS='--client-min-messages=warning'
 
 n="${1:-1000000}"
-sweep_sites="${2:-1000}"
-latency="${3:-100}"
+sweep_sites="${2:-300}"
+latency="${3:-1000}"
 beian="${BEIAN:-target/release/beian}"
 admin="${BENCH_PG_ADMIN:-postgres://postgres@127.0.0.1:5432/postgres}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/beian-bench-store.XXXXXX")"
@@ -120,11 +120,14 @@ for workers in warm-up 1 2 4; do
     [ "$workers" = warm-up ] && workers=4
     "$beian" run start --db "$pg" > /dev/null
     t0=$(now)
+    pids=""
     for i in $(seq 1 "$workers"); do
         # shellcheck disable=SC2086
         "$beian" worker --drain --concurrency 8 --id "sweep-$workers-$i" --db "$pg" $flags > /dev/null 2>&1 &
+        pids="$pids $!"
     done
-    wait $(jobs -p | tail -n "$workers")
+    # shellcheck disable=SC2086
+    wait $pids
     t1=$(now)
     echo "$label, $workers worker(s): $total filings in $(secs "$t0" "$t1") s = $(rate "$total" "$t0" "$t1") filings/s"
 done
