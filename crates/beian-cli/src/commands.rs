@@ -3,9 +3,9 @@
 pub mod audit;
 pub mod check;
 pub mod checks;
-pub mod demo;
 pub mod db;
 pub mod db_args;
+pub mod demo;
 pub mod engine_args;
 pub mod export;
 pub mod import;

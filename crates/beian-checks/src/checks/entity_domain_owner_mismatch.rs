@@ -484,7 +484,11 @@ mod tests {
         ];
         for (filing, registrant, expected) in cases {
             let finding = judge_registrant(filing, &whois("yunfan-data.cn", registrant));
-            assert_eq!(finding.status, expected, "{registrant:?}: {}", finding.message);
+            assert_eq!(
+                finding.status, expected,
+                "{registrant:?}: {}",
+                finding.message
+            );
         }
     }
 
