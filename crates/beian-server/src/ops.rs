@@ -74,13 +74,16 @@ async fn ops_ctx(state: &AppState, c: &Caller, nav: &str, title: &str) -> Result
 /// The trend chart: orders issued and closed per day over the last 14 days, as inline SVG.
 pub fn trend_svg(issued: &[i64], closed: &[i64], labels: &[String]) -> String {
     let (w, h, pad) = (560.0_f64, 200.0_f64, 28.0_f64);
-    let max = issued
+    // The scale's top is a multiple of 4, so that the four grid lines fall on whole numbers
+    // (a top of 2 would label them 2, 2, 1, 1, 0).
+    let highest = issued
         .iter()
         .chain(closed)
         .copied()
         .max()
         .unwrap_or(0)
-        .max(1) as f64;
+        .max(1);
+    let max = ((highest + 3) / 4 * 4) as f64;
     let n = issued.len().max(1);
     let step = (w - 2.0 * pad) / n as f64;
     let bar = (step / 2.0 - 2.0).max(2.0);
@@ -749,4 +752,30 @@ async fn search(
         "search.html",
         with(ctx, json!({"q": text, "results": results})),
     )
+}
+
+#[cfg(test)]
+mod trend_tests {
+    use super::trend_svg;
+
+    /// The grid labels, top to bottom.
+    fn labels(svg: &str) -> Vec<String> {
+        svg.split("text-anchor=\"end\">")
+            .skip(1)
+            .filter_map(|rest| rest.split("</text>").next())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn grid_labels_are_distinct_whole_numbers() {
+        for (highest, expected) in [
+            (2, ["4", "3", "2", "1", "0"]),
+            (0, ["4", "3", "2", "1", "0"]),
+            (9, ["12", "9", "6", "3", "0"]),
+        ] {
+            let svg = trend_svg(&[highest, 0], &[0, 1], &["11-28".into(), "11-29".into()]);
+            assert_eq!(labels(&svg), expected, "highest {highest}");
+        }
+    }
 }
