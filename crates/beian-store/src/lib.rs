@@ -26,6 +26,7 @@
 mod audit;
 mod error;
 mod model;
+mod search;
 mod server_queries;
 mod util;
 
@@ -42,6 +43,7 @@ use beian_domain::{Filing, Finding};
 
 pub use error::{Result, StoreError};
 pub use model::*;
+pub use search::{FilingHit, FilingSearch, SearchKind};
 pub use util::{
     CHANGE_KINDS, CLOSED_ORDER_STATES, CUSTOMER_ACTION_STATES, EXTENSION_STATES, FILING_STATUSES,
     ORDER_STATES, retry_delay, token_hash,
@@ -393,6 +395,18 @@ impl Store {
         number: &str,
     ) -> Result<Option<FilingRecord>> {
         dispatch!(self, filing_by_number(scope, number))
+    }
+
+    /// 搜索: the filings `text` names, read as a filing number (entity or site), a
+    /// 统一社会信用代码, a domain (case, a trailing dot and `www.` aside) or else part of an
+    /// entity name; at most `limit` (1–1000) in `scope`, with `capped` when there were more.
+    pub async fn search_filings(
+        &self,
+        scope: Scope,
+        text: &str,
+        limit: i64,
+    ) -> Result<FilingSearch> {
+        dispatch!(self, search_filings(scope, text, limit))
     }
 
     /// Every stored version of a filing, oldest first.

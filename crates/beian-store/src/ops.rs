@@ -19,6 +19,7 @@ use beian_domain::{Filing, Finding};
 use crate::audit::{chained, customer_matches, next_hash};
 use crate::error::{Result, StoreError};
 use crate::model::*;
+use crate::search::{FilingHit, FilingSearch, SearchTerm, credit_code_key, domain_key};
 use crate::util::{
     CHANGE_KINDS, CLOSED_ORDER_STATES, EXTENSION_STATES, FILING_STATUSES, ORDER_STATES, check_code,
     from_ms, from_ms_opt, ms, retry_delay, sha256_hex,
@@ -749,7 +750,7 @@ async fn upsert_sub_batch(
     for chunk in new_idx.chunks(INSERT_CHUNK) {
         let mut qb = QueryBuilder::<Db>::new(
             "INSERT INTO filings (filing_number, customer_id, entity_name, entity_kind, status, \
-             version, content_hash, created_at, updated_at) ",
+             version, content_hash, created_at, updated_at, credit_code) ",
         );
         qb.push_values(chunk, |mut b, &i| {
             let p = &batch[i];
@@ -761,7 +762,8 @@ async fn upsert_sub_batch(
                 .push_bind(1_i64)
                 .push_bind(p.hash.clone())
                 .push_bind(ms(now))
-                .push_bind(ms(now));
+                .push_bind(ms(now))
+                .push_bind(credit_code_key(p.filing));
         });
         qb.push(" RETURNING id, filing_number");
         let mut ids = HashMap::new();
@@ -789,7 +791,7 @@ async fn upsert_sub_batch(
         let p = &batch[i];
         sqlx::query(
             "UPDATE filings SET version = $1, content_hash = $2, entity_name = $3, entity_kind = $4, \
-             customer_id = COALESCE($5, customer_id), updated_at = $6 WHERE id = $7",
+             customer_id = COALESCE($5, customer_id), updated_at = $6, credit_code = $7 WHERE id = $8",
         )
         .bind(version)
         .bind(&p.hash)
@@ -797,6 +799,7 @@ async fn upsert_sub_batch(
         .bind(p.filing.entity.kind.code())
         .bind(p.customer_id)
         .bind(ms(now))
+        .bind(credit_code_key(p.filing))
         .bind(id)
         .execute(&mut **tx)
         .await?;
@@ -840,6 +843,20 @@ async fn upsert_sub_batch(
                 .bind(batch[i].filing.websites.len() as i64)
                 .execute(&mut **tx)
                 .await?;
+            sqlx::query("DELETE FROM site_domains WHERE filing_id = $1")
+                .bind(outcomes[i].filing_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    // The search keys of the written sites' domains (see `search.rs`).
+    let mut domain_rows = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for &(filing_id, pos, w) in &site_rows {
+        for key in w.domains.iter().filter_map(|d| domain_key(d)) {
+            if seen.insert((filing_id, pos, key.clone())) {
+                domain_rows.push((filing_id, pos, key));
+            }
         }
     }
     for chunk in site_rows.chunks(INSERT_CHUNK) {
@@ -857,6 +874,13 @@ async fn upsert_sub_batch(
             " ON CONFLICT (filing_id, position) DO UPDATE SET site_number = excluded.site_number, \
              name = excluded.name, domains = excluded.domains",
         );
+        qb.build().execute(&mut **tx).await?;
+    }
+    for chunk in domain_rows.chunks(INSERT_CHUNK) {
+        let mut qb = QueryBuilder::<Db>::new("INSERT INTO site_domains (filing_id, position, domain) ");
+        qb.push_values(chunk, |mut b, (filing_id, pos, key)| {
+            b.push_bind(*filing_id).push_bind(*pos).push_bind(key.clone());
+        });
         qb.build().execute(&mut **tx).await?;
     }
     Ok(outcomes)
@@ -900,6 +924,92 @@ pub(crate) async fn filing_by_number(
     .fetch_optional(pool)
     .await?;
     row.as_ref().map(filing_from_row).transpose()
+}
+
+/// The operator's search (see `search.rs`): the filings the text names, in `scope`, at
+/// most `limit` of them in id order (for a name, the exact name first), each with its open
+/// order. Every kind but a name is an indexed lookup.
+pub(crate) async fn search_filings(
+    pool: &Pool<Db>,
+    scope: Scope,
+    text: &str,
+    limit: i64,
+) -> Result<FilingSearch> {
+    let Some(term) = SearchTerm::read(text) else {
+        return Ok(FilingSearch {
+            kind: None,
+            hits: Vec::new(),
+            capped: false,
+        });
+    };
+    let limit = limit.clamp(1, 1_000);
+    let mut qb = QueryBuilder::<Db>::new(
+        "SELECT f.*, o.id AS open_order_id FROM filings f \
+         LEFT JOIN orders o ON o.filing_id = f.id AND o.state NOT IN ",
+    );
+    qb.push(CLOSED_SQL).push(" WHERE ");
+    let keys = |qb: &mut QueryBuilder<Db>, keys: &[String]| {
+        qb.push("(");
+        let mut sep = qb.separated(", ");
+        for k in keys {
+            sep.push_bind(k.clone());
+        }
+        qb.push(")");
+    };
+    match &term {
+        SearchTerm::FilingNumber(numbers) => {
+            // Site numbers end in `-N` and entity numbers never do, so one key list serves
+            // both columns.
+            qb.push("f.id IN (SELECT id FROM filings WHERE filing_number IN ");
+            keys(&mut qb, numbers);
+            qb.push(" UNION SELECT filing_id FROM sites WHERE site_number IN ");
+            keys(&mut qb, numbers);
+            qb.push(")");
+        }
+        SearchTerm::CreditCode(codes) => {
+            qb.push("f.credit_code IN ");
+            keys(&mut qb, codes);
+        }
+        SearchTerm::Domain(domains) => {
+            qb.push("f.id IN (SELECT filing_id FROM site_domains WHERE domain IN ");
+            keys(&mut qb, domains);
+            qb.push(")");
+        }
+        SearchTerm::EntityName(name) => {
+            // instr/strpos rather than LIKE: the text needs no escaping of % and _.
+            qb.push(if PG { "strpos(" } else { "instr(" })
+                .push("lower(f.entity_name), lower(")
+                .push_bind(name.clone())
+                .push(")) > 0");
+        }
+    }
+    if let Some(c) = scope.customer() {
+        qb.push(" AND f.customer_id = ").push_bind(c);
+    }
+    qb.push(" ORDER BY ");
+    if let SearchTerm::EntityName(name) = &term {
+        qb.push("CASE WHEN f.entity_name = ")
+            .push_bind(name.clone())
+            .push(" THEN 0 ELSE 1 END, ");
+    }
+    qb.push("f.id LIMIT ").push_bind(limit + 1);
+    let rows = qb.build().fetch_all(pool).await?;
+    let mut hits = rows
+        .iter()
+        .map(|row| {
+            Ok(FilingHit {
+                filing: filing_from_row(row)?,
+                open_order_id: row.try_get("open_order_id")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let capped = hits.len() as i64 > limit;
+    hits.truncate(limit as usize);
+    Ok(FilingSearch {
+        kind: Some(term.kind()),
+        hits,
+        capped,
+    })
 }
 
 pub(crate) async fn filing_versions(

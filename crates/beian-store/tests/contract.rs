@@ -37,6 +37,7 @@ contract!(
     accounts_sessions_tokens,
     idempotency_keys_replay_and_refuse,
     inbox_per_customer,
+    search_finds_filings_by_number_code_domain_and_name,
 );
 
 fn system() -> Actor {
@@ -1617,5 +1618,225 @@ async fn inbox_per_customer(store: Store) {
             .expect("b")
             .items
             .is_empty()
+    );
+}
+
+/// The ids a search found, in order.
+async fn found(store: &Store, scope: Scope, text: &str) -> Vec<i64> {
+    store
+        .search_filings(scope, text, 50)
+        .await
+        .expect("search")
+        .hits
+        .iter()
+        .map(|h| h.filing.id)
+        .collect()
+}
+
+/// The statements of a migration that fill rows (UPDATE, INSERT), without the DDL.
+fn backfill_statements(backend: &str, file: &str) -> Vec<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend)
+        .join(file);
+    let text = std::fs::read_to_string(path).expect("migration file");
+    let code: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    code.split(';')
+        .map(str::trim)
+        .filter(|s| s.starts_with("UPDATE") || s.starts_with("INSERT"))
+        .map(str::to_owned)
+        .collect()
+}
+
+async fn search_finds_filings_by_number_code_domain_and_name(store: Store) {
+    let a = customer(&store, "甲").await;
+    let b = customer(&store, "乙").await;
+    // The long name first, so that the exact name has the higher id and still comes first.
+    let mut long = filing(1);
+    long.entity.name = "北京云帆数据科技有限公司".into();
+    long.websites[0].domains = vec!["Yunfan-Data.CN".into(), "www.yunfan-data.cn".into()];
+    let long = store
+        .upsert_filing(Some(a), &long, &system(), t0())
+        .await
+        .expect("upsert")
+        .filing_id;
+    let mut short = filing(2);
+    short.entity.name = "云帆数据".into();
+    short.websites[0].domains = vec!["www.yunfan.com.cn".into()];
+    let short = store
+        .upsert_filing(Some(a), &short, &system(), t0())
+        .await
+        .expect("upsert")
+        .filing_id;
+    // A person: the certificate is an ID number, which no search may find.
+    let mut person = filing(3);
+    person.entity.name = "ACME 100% 工作室".into();
+    person.entity.kind = beian_domain::EntityKind::Personal;
+    person.entity.certificate_type = beian_domain::filing::CertificateType::ResidentId;
+    person.entity.certificate_number = "11010519491231002X".into();
+    person.websites[0].domains = vec!["acme-studio.cn".into()];
+    let person = store
+        .upsert_filing(Some(b), &person, &system(), t0())
+        .await
+        .expect("upsert")
+        .filing_id;
+    let order = issue(&store, long).await;
+
+    let all = Scope::All;
+    // Filing numbers: the entity's, a site's, leniently spelled; an unknown site of a known
+    // entity still names the entity.
+    for text in [
+        "京ICP备2024000001号",
+        "京ICP备2024000001号-1",
+        " 京icp备２０２４０００００１号－1 ",
+        "京ICP备2024000001号-9",
+    ] {
+        assert_eq!(found(&store, all, text).await, vec![long], "{text}");
+    }
+    let hit = store
+        .search_filings(all, "京ICP备2024000001号", 50)
+        .await
+        .expect("search");
+    assert_eq!(hit.kind, Some(SearchKind::FilingNumber));
+    assert_eq!(hit.hits[0].open_order_id, Some(order.id));
+    assert_eq!(hit.hits[0].filing.entity_name, "北京云帆数据科技有限公司");
+    assert!(found(&store, all, "京ICP备2024000009号").await.is_empty());
+
+    // Credit codes: exact, any case; the person's ID number is no key.
+    let hit = store
+        .search_filings(all, "91110108ma01xy7k9d", 50)
+        .await
+        .expect("search");
+    assert_eq!(hit.kind, Some(SearchKind::CreditCode));
+    let ids: Vec<i64> = hit.hits.iter().map(|h| h.filing.id).collect();
+    assert_eq!(ids, vec![long, short]);
+    let hit = store
+        .search_filings(all, "11010519491231002X", 50)
+        .await
+        .expect("search");
+    assert_eq!(hit.kind, Some(SearchKind::CreditCode));
+    assert!(hit.hits.is_empty(), "an ID number finds nothing");
+
+    // Domains: case, a trailing dot, `www.` and a pasted address aside, but exact.
+    for (text, want) in [
+        ("yunfan-data.cn", vec![long]),
+        ("WWW.Yunfan-Data.cn.", vec![long]),
+        ("https://www.yunfan-data.cn/about?x=1", vec![long]),
+        ("yunfan.com.cn", vec![short]),
+        ("www.yunfan.com.cn", vec![short]),
+        ("data.cn", vec![]),
+        ("yunfan-data.cn.evil.cn", vec![]),
+    ] {
+        assert_eq!(found(&store, all, text).await, want, "{text}");
+    }
+    assert_eq!(
+        store
+            .search_filings(all, "yunfan-data.cn", 50)
+            .await
+            .expect("search")
+            .kind,
+        Some(SearchKind::Domain)
+    );
+
+    // Names: a substring, the exact name first, ASCII case aside; % is only a character.
+    let hit = store
+        .search_filings(all, "云帆数据", 50)
+        .await
+        .expect("search");
+    assert_eq!(hit.kind, Some(SearchKind::EntityName));
+    let ids: Vec<i64> = hit.hits.iter().map(|h| h.filing.id).collect();
+    assert_eq!(ids, vec![short, long], "the exact name first");
+    assert_eq!(found(&store, all, "acme").await, vec![person]);
+    assert_eq!(found(&store, all, "100%").await, vec![person]);
+    assert_eq!(
+        found(&store, all, "%").await,
+        vec![person],
+        "not a wildcard"
+    );
+    assert!(found(&store, all, "_").await.is_empty());
+    assert!(found(&store, all, "星海").await.is_empty());
+
+    // Scope: a customer finds only its own filings.
+    assert_eq!(
+        found(&store, Scope::Customer(a), "云帆").await,
+        vec![long, short]
+    );
+    assert!(
+        found(&store, Scope::Customer(b), "京ICP备2024000001号")
+            .await
+            .is_empty()
+    );
+    assert!(
+        found(&store, Scope::Customer(b), "yunfan-data.cn")
+            .await
+            .is_empty()
+    );
+
+    // The cap: the first `limit` in order, and whether there were more.
+    let capped = store
+        .search_filings(all, "示例科技有限公司", 50)
+        .await
+        .expect("search");
+    assert!(capped.hits.is_empty() && !capped.capped);
+    let capped = store.search_filings(all, "云帆", 1).await.expect("search");
+    assert_eq!(capped.hits.len(), 1);
+    assert!(capped.capped);
+    let whole = store.search_filings(all, "云帆", 2).await.expect("search");
+    assert_eq!(whole.hits.len(), 2);
+    assert!(!whole.capped);
+
+    // Nothing to look for finds nothing.
+    let empty = store.search_filings(all, "  ", 50).await.expect("search");
+    assert_eq!((empty.kind, empty.hits.len()), (None, 0));
+
+    // A new version moves the keys: the old domain is gone, the new one found.
+    let mut moved = filing(2);
+    moved.entity.name = "云帆数据".into();
+    moved.websites[0].domains = vec!["yunfan.net.cn".into()];
+    store
+        .upsert_filing(Some(a), &moved, &system(), t0() + Duration::hours(1))
+        .await
+        .expect("new version");
+    assert!(found(&store, all, "yunfan.com.cn").await.is_empty());
+    assert_eq!(found(&store, all, "yunfan.net.cn").await, vec![short]);
+
+    // The migration's SQL fills the same keys as the upsert for filings stored before it.
+    let backend = match store.backend() {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    raw(&store, "DELETE FROM site_domains")
+        .await
+        .expect("clear");
+    raw(&store, "UPDATE filings SET credit_code = NULL")
+        .await
+        .expect("clear");
+    assert!(found(&store, all, "yunfan-data.cn").await.is_empty());
+    for sql in backfill_statements(backend, "0004_search_keys.sql") {
+        let sql = sqlx::AssertSqlSafe(sql);
+        if let Some(pool) = store.sqlite_pool() {
+            sqlx::raw_sql(sql).execute(pool).await.expect("backfill");
+        } else {
+            let pool = store.postgres_pool().expect("one of the two backends");
+            sqlx::raw_sql(sql).execute(pool).await.expect("backfill");
+        }
+    }
+    assert_eq!(
+        found(&store, all, "www.yunfan-data.cn").await,
+        vec![long],
+        "mixed case and www. filled as the upsert fills them"
+    );
+    assert_eq!(found(&store, all, "yunfan.net.cn").await, vec![short]);
+    assert_eq!(
+        found(&store, all, "91110108MA01XY7K9D").await,
+        vec![long, short]
+    );
+    assert!(
+        found(&store, all, "11010519491231002X").await.is_empty(),
+        "the backfill skips a person's ID number"
     );
 }
