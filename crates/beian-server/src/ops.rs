@@ -721,6 +721,16 @@ struct SearchQuery {
     q: Option<String>,
 }
 
+/// The most filings one search shows: enough to pick from, few enough to read. The page
+/// says when there were more, so that the operator narrows the search rather than trusting
+/// a cut list.
+pub const SEARCH_LIMIT: i64 = 50;
+
+/// The longest search text: longer is no number, domain or name, only load.
+const SEARCH_MAX_CHARS: usize = 100;
+
+/// 搜索: filings by 主体备案号 or 网站备案号, 统一社会信用代码, domain or part of the entity
+/// name (the store reads the text as one of them), each with its status and open order.
 async fn search(
     State(state): State<Arc<AppState>>,
     caller: MaybeCaller,
@@ -728,29 +738,45 @@ async fn search(
 ) -> PageResult {
     let c = need_staff!(caller, "/ops/search");
     let text = q.q.unwrap_or_default().trim().to_string();
-    let mut results = Vec::new();
-    if !text.is_empty()
-        && let Some(f) = state
-            .store
-            .filing_by_number(Scope::All, &text)
-            .await
-            .map_err(store_error)?
-    {
-        let mut v = present::filing(&f);
-        v["order_id"] = json!(
-            state
-                .store
-                .open_order_for_filing(Scope::All, f.id)
-                .await
-                .map_err(store_error)?
-                .map(|o| o.id)
-        );
-        results.push(v);
-    }
     let ctx = ops_ctx(&state, &c, "search", "搜索").await?;
+    if text.chars().count() > SEARCH_MAX_CHARS {
+        return render(
+            "search.html",
+            with(
+                ctx,
+                json!({"q": "", "results": [], "flash": {"kind": "danger", "text": format!("搜索内容不能超过 {SEARCH_MAX_CHARS} 个字")}}),
+            ),
+        );
+    }
+    let found = state
+        .store
+        .search_filings(Scope::All, &text, SEARCH_LIMIT)
+        .await
+        .map_err(store_error)?;
+    let results: Vec<Value> = found
+        .hits
+        .iter()
+        .map(|h| {
+            let mut v = present::filing(&h.filing);
+            // A name is free text: a number typed into it is masked like any other.
+            v["entity_name"] = json!(beian_domain::pii::mask_text(&h.filing.entity_name));
+            v["order_id"] = json!(h.open_order_id);
+            v
+        })
+        .collect();
     render(
         "search.html",
-        with(ctx, json!({"q": text, "results": results})),
+        with(
+            ctx,
+            json!({
+                "q": text,
+                "q_shown": beian_domain::pii::mask_text(&text),
+                "kind_label": found.kind.map(present::search_kind_label),
+                "results": results,
+                "capped": found.capped,
+                "limit": SEARCH_LIMIT,
+            }),
+        ),
     )
 }
 

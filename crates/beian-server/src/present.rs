@@ -29,6 +29,16 @@ pub fn extension_label(code: &str) -> &'static str {
         .unwrap_or("未知")
 }
 
+/// What the operator's search looked for, as the results say it.
+pub fn search_kind_label(kind: beian_store::SearchKind) -> &'static str {
+    match kind {
+        beian_store::SearchKind::FilingNumber => "按备案号查找",
+        beian_store::SearchKind::CreditCode => "按统一社会信用代码查找",
+        beian_store::SearchKind::Domain => "按域名查找",
+        beian_store::SearchKind::EntityName => "按主办单位名称查找",
+    }
+}
+
 pub fn entity_kind_label(code: &str) -> String {
     EntityKind::ALL
         .iter()

@@ -275,3 +275,135 @@ async fn the_openapi_document_and_its_page_are_served() {
         "no external assets"
     );
 }
+
+/// An order for a third entity whose name carries a mobile number, the kind of free text
+/// an export must mask.
+async fn order_with_a_number_in_the_name(w: &common::World) -> i64 {
+    let mut f = common::other_filing();
+    f.entity.name = "王芳13911112222工作室".into();
+    f.entity.filing_number = Some("粤ICP备2023011111号".into());
+    f.websites[0].filing_number = Some("粤ICP备2023011111号-1".into());
+    f.websites[0].domains = vec!["wangfang-studio.cn".into()];
+    let now = chrono::Utc::now();
+    let out = w
+        .store()
+        .upsert_filings(&[(None, &f)], &beian_store::Actor::system("test"), now)
+        .await
+        .expect("upsert");
+    let state = w.state();
+    beian_server::glue::issue_from_findings(
+        w.store(),
+        &state.config.policy,
+        &state.calendar,
+        out[0].filing_id,
+        None,
+        &[common::title_finding("星海网络")],
+        beian_store::Actor::system("test"),
+        now,
+    )
+    .await
+    .expect("issue")
+    .expect("an order")
+}
+
+/// The filing numbers a search page lists, in order.
+fn listed(html: &str) -> Vec<String> {
+    html.split("<tr data-filing=")
+        .skip(1)
+        .filter_map(|row| common::between(row, "<td>", "</td>"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_search_by_number_code_domain_and_name() {
+    let w = world("search", |_| {}).await;
+    order_with_a_number_in_the_name(&w).await;
+    let c = session(&w, &w.operator).await;
+    let search = |q: &str| {
+        let url = reqwest::Url::parse_with_params(&w.url("/ops/search"), &[("q", q)]).unwrap();
+        let c = c.clone();
+        async move {
+            let resp = c.get(url).send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            resp.text().await.unwrap()
+        }
+    };
+    let a = "京ICP备2024012345号";
+    let b = "沪ICP备2023054321号";
+    let third = "粤ICP备2023011111号";
+    for (q, want, kind) in [
+        (a, vec![a], "按备案号查找"),
+        ("京ICP备2024012345号-1", vec![a], "按备案号查找"),
+        ("沪icp备 2023054321号", vec![b], "按备案号查找"),
+        (
+            "91110108ma01xy7k9d",
+            vec![a, b, third],
+            "按统一社会信用代码查找",
+        ),
+        ("WWW.Yunfan-Data.cn", vec![a], "按域名查找"),
+        ("https://www.xinghai-net.cn/", vec![b], "按域名查找"),
+        ("星海", vec![b], "按主办单位名称查找"),
+        ("工作室", vec![third], "按主办单位名称查找"),
+        ("不存在的公司", vec![], "按主办单位名称查找"),
+    ] {
+        let html = search(q).await;
+        assert_eq!(listed(&html), want, "{q}");
+        assert!(html.contains(kind), "{q}: {kind}");
+        if want.is_empty() {
+            assert!(html.contains("没有找到匹配的备案"), "{q}");
+        }
+    }
+    // Each result shows its status and links its open order.
+    let html = search(a).await;
+    assert!(html.contains("备案整改"), "the status");
+    assert!(html.contains(&format!("href=\"/ops/orders/{}\"", w.a.order_id)));
+    // A person's ID number is no search key; no page shows a raw personal number.
+    let html = search("11010819850615003X").await;
+    assert!(listed(&html).is_empty());
+    for q in ["工作室", a, b] {
+        let html = search(q).await;
+        for raw in RAW_PII {
+            assert!(!html.contains(raw), "{raw} on the page for {q}");
+        }
+    }
+    assert!(search("工作室").await.contains("王芳139****2222工作室"));
+
+    // More than the cap: the first 50, and the page says so.
+    let filings: Vec<beian_domain::Filing> = (0..55)
+        .map(|i| {
+            let mut f = common::other_filing();
+            f.entity.name = format!("批量测试科技有限公司{i:02}");
+            f.entity.filing_number = Some(format!("浙ICP备20230{i:05}号"));
+            f.websites[0].filing_number = Some(format!("浙ICP备20230{i:05}号-1"));
+            f
+        })
+        .collect();
+    let items: Vec<(Option<i64>, &beian_domain::Filing)> =
+        filings.iter().map(|f| (None, f)).collect();
+    w.store()
+        .upsert_filings(
+            &items,
+            &beian_store::Actor::system("test"),
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("upsert");
+    let html = search("批量测试").await;
+    assert_eq!(listed(&html).len(), 50);
+    assert!(html.contains("id=\"search-capped\""), "the cap is said");
+    assert!(html.contains("仅显示前 50 条"));
+    let html = search("批量测试科技有限公司54").await;
+    assert_eq!(listed(&html), vec!["浙ICP备2023000054号"]);
+    assert!(!html.contains("id=\"search-capped\""));
+
+    // Too long a text is refused on the page; customers do not search.
+    let html = search(&"长".repeat(101)).await;
+    assert!(html.contains("搜索内容不能超过 100 个字"));
+    let customer = session(&w, &w.a.login).await;
+    let resp = customer
+        .get(w.url("/ops/search?q=%E6%98%9F%E6%B5%B7"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+}
