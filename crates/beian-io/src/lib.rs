@@ -19,6 +19,7 @@
 //! Writing masks ID numbers and phone numbers unless the caller asks for [`Privacy::Unmasked`]
 //! explicitly (a re-import needs the real numbers; an operator's spreadsheet does not).
 
+mod cell_refs;
 mod csv_records;
 mod error;
 mod export;

@@ -9,6 +9,7 @@
 use std::io::{Cursor, Read, Seek};
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::JoinHandle;
 
 use calamine::{DataRef, Reader, Xlsx};
 
@@ -26,30 +27,47 @@ enum Message {
 
 struct XlsxRecords {
     file: String,
-    rows: Receiver<Message>,
-    done: bool,
+    /// `None` once the stream has ended or the reader was dropped.
+    rows: Option<Receiver<Message>>,
+    /// The workbook thread, joined when the stream ends so that no thread outlives it.
+    worker: Option<JoinHandle<()>>,
+}
+
+impl XlsxRecords {
+    /// Stops listening and waits for the workbook thread: with the channel closed, its next
+    /// send fails and it returns.
+    fn finish(&mut self) {
+        self.rows = None;
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
 }
 
 impl Records for XlsxRecords {
     fn next_record(&mut self) -> Option<Result<Record, ImportError>> {
-        if self.done {
-            return None;
-        }
-        match self.rows.recv() {
+        let message = self.rows.as_ref()?.recv();
+        match message {
             Ok(Message::Record(record)) => Some(Ok(record)),
             Ok(Message::End) => {
-                self.done = true;
+                self.finish();
                 None
             }
             Ok(Message::Fatal(reason)) => {
-                self.done = true;
+                self.finish();
                 Some(Err(ImportError::fatal(&self.file, reason)))
             }
             Err(_) => {
-                self.done = true;
+                self.finish();
                 Some(Err(ImportError::fatal(&self.file, "工作簿读取意外中断")))
             }
         }
+    }
+}
+
+impl Drop for XlsxRecords {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 
@@ -72,13 +90,21 @@ pub fn read_xlsx<R: Read + Seek + Send + 'static>(
             // The reader may have stopped listening; then nobody needs the last word.
             let _ = tx.send(last);
         });
-    let done = spawned.is_err();
+    let (rows, worker) = match spawned {
+        Ok(worker) => (Some(rx), Some(worker)),
+        Err(error) => {
+            // No thread, no rows: the import says why instead of reading as empty.
+            let (tx, rx) = sync_channel(1);
+            let _ = tx.send(Message::Fatal(format!("无法启动工作簿读取线程：{error}")));
+            (Some(rx), None)
+        }
+    };
     Grouper::new(
         file,
         XlsxRecords {
             file: file.to_owned(),
-            rows: rx,
-            done,
+            rows,
+            worker,
         },
     )
 }
@@ -92,7 +118,8 @@ pub fn read_xlsx_bytes(
 }
 
 /// Sends every row of the first worksheet; `Err` is why the workbook cannot be read.
-fn stream<R: Read + Seek>(reader: R, tx: &SyncSender<Message>) -> Result<(), String> {
+fn stream<R: Read + Seek>(mut reader: R, tx: &SyncSender<Message>) -> Result<(), String> {
+    crate::cell_refs::check_cell_references(&mut reader)?;
     let mut workbook: Xlsx<R> =
         Xlsx::new(reader).map_err(|e| format!("不是可读取的 XLSX 工作簿：{e}"))?;
     let sheet = workbook
