@@ -278,7 +278,8 @@ async fn order_list(
                 "state": state_param,
                 "show_filter": nav == "orders",
                 "action_label": action_label,
-                "export_query": if state_param.is_empty() { String::new() } else { format!("?status={state_param}") },
+                // The exports list what the page lists: every state it shows.
+                "export_query": if states.is_empty() { String::new() } else { format!("?status={}", states.join(",")) },
                 "flash": flash(msg),
                 "next_url": page.next_after_id.map(|a| format!("{base}{}after={a}", if base.contains('?') { "&" } else { "?" })),
                 "prev_url": after.map(|_| base.to_string()),

@@ -306,6 +306,180 @@ async fn order_with_a_number_in_the_name(w: &common::World) -> i64 {
     .expect("an order")
 }
 
+/// The rows of the first worksheet named `sheet`, every cell as text.
+fn xlsx_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("an XLSX");
+    let range = book.worksheet_range(sheet).expect("the worksheet");
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
+
+/// The rows of a CSV answer (no quoted commas in these rows).
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    text.trim_start_matches('\u{feff}')
+        .lines()
+        .map(|l| l.split(',').map(str::to_owned).collect())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_exports_in_xlsx_match_the_csv_and_are_masked() {
+    let w = world("xlsx", |_| {}).await;
+    let third = order_with_a_number_in_the_name(&w).await;
+    let top = token(&w, &w.operator).await;
+    let ta = token(&w, &w.a.login).await;
+    let http = reqwest::Client::new();
+    let fetch = |path: &str, t: Option<&str>| {
+        let mut req = http.get(w.url(path));
+        if let Some(t) = t {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+
+    let resp = fetch("/api/v1/exports/orders.xlsx", Some(&top))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(
+        header("content-type"),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert_eq!(
+        header("content-disposition"),
+        "attachment; filename=\"orders.xlsx\""
+    );
+    let bytes = resp.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"PK\x03\x04"), "a zip archive");
+    let sheet = xlsx_rows(&bytes, "整改单");
+    assert_eq!(
+        sheet[0],
+        [
+            "整改单",
+            "主体备案号",
+            "主办单位名称",
+            "状态",
+            "整改期限",
+            "延期",
+            "下发时间"
+        ]
+    );
+    let ids: Vec<&str> = sheet[1..].iter().map(|r| r[0].as_str()).collect();
+    let want = [third, w.b.order_id, w.a.order_id].map(|i| i.to_string());
+    assert_eq!(ids, want, "every order, newest first");
+
+    // The CSV of the same list says the same, cell for cell.
+    let csv = fetch("/api/v1/exports/orders.csv", Some(&top))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv_rows(&csv), sheet);
+
+    // Masked by default: the number in the name shows as 139****2222 in both files.
+    let named = &sheet[1];
+    assert_eq!(named[2], "王芳139****2222工作室");
+    assert_eq!(named[1], "粤ICP备2023011111号");
+    let all_cells = sheet.concat().join("|");
+    for raw in common::RAW_PII {
+        assert!(!all_cells.contains(raw), "{raw} unmasked in the XLSX");
+        assert!(!csv.contains(raw), "{raw} unmasked in the CSV");
+    }
+
+    // One state, several states (a console page's list), a state nothing is in.
+    let rows = |bytes: &[u8]| xlsx_rows(bytes, "整改单").len() - 1;
+    for (query, count) in [
+        ("?status=issued", 3),
+        (
+            "?status=overdue,enforcement_pending,access_cancelled,deregistration_pending",
+            0,
+        ),
+        ("?status=issued,submitted", 3),
+        ("?status=", 3),
+    ] {
+        let resp = fetch(&format!("/api/v1/exports/orders.xlsx{query}"), Some(&top))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{query}");
+        assert_eq!(rows(&resp.bytes().await.unwrap()), count, "{query}");
+    }
+    let resp = fetch(
+        "/api/v1/exports/orders.xlsx?status=issued,nonsense",
+        Some(&top),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "bad_request");
+
+    // Staff only: a customer is refused, a visitor asked to log in.
+    let resp = fetch("/api/v1/exports/orders.xlsx", Some(&ta))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    let resp = fetch("/api/v1/exports/orders.xlsx", None).await.unwrap();
+    assert_eq!(resp.status(), 401);
+
+    // Documented beside the CSV, with its content type.
+    let spec: Value = fetch("/api/openapi.json", None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let op = &spec["paths"]["/api/v1/exports/orders.xlsx"]["get"];
+    assert!(
+        op["responses"]["200"]["content"]
+            .get("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .is_some(),
+        "{op}"
+    );
+    assert!(op.get("security").is_some(), "not public");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_offers_both_exports_of_the_list_it_shows() {
+    let w = world("export-buttons", |_| {}).await;
+    let c = session(&w, &w.operator).await;
+    for (page, query) in [
+        ("/ops/orders", ""),
+        (
+            "/ops/orders?state=access_cancelled",
+            "?status=access_cancelled",
+        ),
+        (
+            "/ops/enforcement",
+            "?status=overdue,enforcement_pending,access_cancelled,deregistration_pending",
+        ),
+        ("/ops/review", "?status=submitted,appealed"),
+    ] {
+        let html = c
+            .get(w.url(page))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for ext in ["csv", "xlsx"] {
+            let link = format!("href=\"/api/v1/exports/orders.{ext}{query}\"");
+            assert!(html.contains(&link), "{page}: {link}");
+        }
+    }
+}
+
 /// The filing numbers a search page lists, in order.
 fn listed(html: &str) -> Vec<String> {
     html.split("<tr data-filing=")
