@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Every test of the project: formatting, lints, unit, property and integration tests,
 # doc tests, and a short fuzzing run of each fuzz target. Installs what the tests need on
-# a fresh machine (dnsmasq from Debian, cargo-fuzz from crates.io).
+# a fresh machine (dnsmasq, Chromium and a CJK font from Debian, aiosmtpd and schemathesis
+# from PyPI, cargo-fuzz from crates.io).
 #
 #   FUZZ_SECONDS=0 ./scripts/test.sh     # skip fuzzing (e.g. while iterating)
+#   FUZZ_SEED=0 ./scripts/test.sh        # fuzz from a random seed instead of the fixed one
+#
+# The fuzzing stage starts from a fixed seed, so that a run is repeatable and a red run
+# can be replayed; scripts/fuzz.sh explores longer from random seeds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 fuzz_seconds=${FUZZ_SECONDS:-20}
+fuzz_seed=${FUZZ_SEED:-20261129}
 
 echo "== test dependencies"
 # dnsmasq serves the DNS zones of beian-probe's integration tests on loopback.
@@ -23,6 +29,26 @@ fi
 if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
   python3 -m pip install --quiet aiosmtpd
 fi
+# schemathesis generates requests against the served OpenAPI document (beian-server's
+# schemathesis test), in a virtualenv of its own under the target directory. A newer
+# Python is preferred where there is one: CPython 3.11's parser sometimes fails inside
+# hypothesis ("AST constructor recursion depth mismatch").
+schemathesis_version=4.32.5
+st_venv="$PWD/${CARGO_TARGET_DIR:-target}/schemathesis-venv"
+if ! [ -x "$st_venv/bin/st" ] || ! "$st_venv/bin/st" --version 2>/dev/null | grep -q "$schemathesis_version"; then
+  python=python3
+  pyroot=$(pyenv root 2>/dev/null || true)
+  for candidate in python3.13 python3.12 "$pyroot"/versions/3.13*/bin/python3 "$pyroot"/versions/3.12*/bin/python3; do
+    if "$candidate" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+      python=$candidate
+      break
+    fi
+  done
+  rm -rf "$st_venv"
+  "$python" -m venv "$st_venv"
+  "$st_venv/bin/pip" install --quiet "schemathesis==$schemathesis_version"
+fi
+export BEIAN_SCHEMATHESIS="$st_venv/bin/st"
 # PostgreSQL serves beian-store's contract tests (127.0.0.1:5432, user postgres, trust,
 # database test). The machine starts it; start it here if it is down, and wait for it.
 if ! pg_isready -h 127.0.0.1 -q; then
@@ -39,7 +65,7 @@ echo "== tests"
 cargo test --workspace --locked
 
 if [ "$fuzz_seconds" -gt 0 ]; then
-  echo "== fuzzing, ${fuzz_seconds}s per target"
+  echo "== fuzzing, ${fuzz_seconds}s per target, seed ${fuzz_seed}"
   if ! command -v cargo-fuzz >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
   fi
@@ -52,7 +78,7 @@ if [ "$fuzz_seconds" -gt 0 ]; then
     # The import readers start from the shipped example files (JSON Lines, CSV, XLSX) in place.
     if [ "$target" = import_files ]; then seeds=../examples; fi
     if (cd fuzz && cargo fuzz run "$target" "$corpus" "$seeds" -- \
-      -max_total_time="$fuzz_seconds" -print_final_stats=1) > "$log" 2>&1; then
+      -max_total_time="$fuzz_seconds" -seed="$fuzz_seed" -print_final_stats=1) > "$log" 2>&1; then
       echo "$target: $(grep -E '^Done [0-9]+ runs' "$log" || echo 'done')"
     else
       cat "$log"

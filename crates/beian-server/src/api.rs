@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use beian_domain::workflow::Event;
@@ -25,6 +25,7 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::glue::{self, store_error};
 use crate::present;
 use crate::secrets;
@@ -142,7 +143,7 @@ async fn create_token(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     headers: HeaderMap,
-    Json(body): Json<NewToken>,
+    ApiJson(body): ApiJson<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
     caller.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
     let name = body.name.trim();
@@ -202,7 +203,7 @@ pub struct ListPage {
 async fn list_filings(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Query(p): Query<ListParams>,
+    ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<ListPage>, ApiError> {
     let limit = p.limit()?;
     if let Some(s) = &p.status
@@ -269,7 +270,7 @@ async fn filing_json(
 async fn get_filing(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(filing_json(&state, caller.scope(), id, false).await?))
 }
@@ -282,7 +283,7 @@ async fn unmask_filing(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     caller.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
     Ok(Json(unmask(&state, &caller, id).await?))
@@ -323,7 +324,7 @@ pub async fn unmask(state: &AppState, caller: &Caller, id: i64) -> Result<Value,
 async fn list_orders(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Query(p): Query<ListParams>,
+    ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<ListPage>, ApiError> {
     let limit = p.limit()?;
     let mut q = OrderQuery::new(caller.scope(), limit);
@@ -350,7 +351,7 @@ async fn list_orders(
 async fn get_order(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     crate::console::order_data(&state, caller.scope(), id, caller.is_staff())
         .await
@@ -379,7 +380,7 @@ async fn post_event(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
     caller.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
@@ -418,7 +419,7 @@ async fn post_event(
 async fn list_inbox(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Query(p): Query<ListParams>,
+    ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<ListPage>, ApiError> {
     let customer = caller.customer_id().ok_or_else(ApiError::forbidden)?;
     let page = state
@@ -440,7 +441,7 @@ async fn read_inbox(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     caller.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
     let customer = caller.customer_id().ok_or_else(ApiError::forbidden)?;
@@ -482,7 +483,7 @@ async fn dashboard(
 async fn list_runs(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Query(p): Query<ListParams>,
+    ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<ListPage>, ApiError> {
     caller.require_staff()?;
     let page = state
@@ -592,7 +593,7 @@ async fn export_rows(state: &AppState, p: &ExportParams) -> Result<Vec<OrderExpo
 async fn export_orders(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Query(p): Query<ExportParams>,
+    ApiQuery(p): ApiQuery<ExportParams>,
 ) -> Result<Response, ApiError> {
     caller.require_staff()?;
     let rows = export_rows(&state, &p).await?;
@@ -637,7 +638,7 @@ pub struct XlsxFile(pub Vec<u8>);
 async fn export_orders_xlsx(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Query(p): Query<ExportParams>,
+    ApiQuery(p): ApiQuery<ExportParams>,
 ) -> Result<Response, ApiError> {
     caller.require_staff()?;
     let rows = export_rows(&state, &p).await?;
@@ -736,7 +737,7 @@ async fn selfcheck(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     _caller: MaybeCaller,
-    Json(req): Json<SelfCheckRequest>,
+    ApiJson(req): ApiJson<SelfCheckRequest>,
 ) -> Result<Json<SelfCheckResult>, ApiError> {
     run_selfcheck(&state, peer, &req).await.map(Json)
 }
@@ -753,7 +754,7 @@ pub struct FooterParams {
 #[utoipa::path(get, path = "/api/v1/footer-snippet", tag = "public", params(FooterParams),
     responses((status = 200, body = crate::footer::FooterSnippet), (status = 400, body = ErrorBody)))]
 async fn footer_snippet(
-    Query(p): Query<FooterParams>,
+    ApiQuery(p): ApiQuery<FooterParams>,
 ) -> Result<Json<crate::footer::FooterSnippet>, ApiError> {
     crate::footer::snippet(&p.icp, p.police.as_deref())
         .map(Json)

@@ -106,7 +106,8 @@ impl AppState {
 
 /// The whole application.
 pub fn router(state: Arc<AppState>) -> Router {
-    let (api, openapi) = crate::api::routes().split_for_parts();
+    let (api, mut openapi) = crate::api::routes().split_for_parts();
+    crate::extract::document_refusals(&mut openapi);
     let openapi = Arc::new(openapi);
     Router::new()
         .merge(crate::console::routes())

@@ -14,6 +14,7 @@ pub mod app;
 pub mod auth;
 pub mod console;
 pub mod error;
+pub mod extract;
 pub mod footer;
 pub mod glue;
 pub mod idempotency;
