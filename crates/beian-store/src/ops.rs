@@ -400,25 +400,43 @@ pub(crate) async fn create_session(
     Ok(())
 }
 
+/// How stale a session's `last_seen_at` or a token's `last_used_at` may grow before a request
+/// writes it again. Writing it on every request made every request a write, and concurrent
+/// requests with one credential queued on that row's lock; a minute is precise enough to
+/// say when a credential was last used.
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+/// Whether the credential's last-use time (the row's `credential_touched_at`) is older than
+/// [`TOUCH_EVERY_MS`].
+fn touch_due(row: &DbRow, now: DateTime<Utc>) -> Result<bool> {
+    let touched: Option<i64> = row.try_get("credential_touched_at")?;
+    Ok(touched.is_none_or(|t| ms(now) - t >= TOUCH_EVERY_MS))
+}
+
 pub(crate) async fn session_account(
     pool: &Pool<Db>,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Account>> {
     let row = sqlx::query(
-        "SELECT a.* FROM sessions s JOIN accounts a ON a.id = s.account_id \
+        "SELECT a.*, s.last_seen_at AS credential_touched_at \
+         FROM sessions s JOIN accounts a ON a.id = s.account_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT a.disabled",
     )
     .bind(token_hash)
     .bind(ms(now))
     .fetch_optional(pool)
     .await?;
-    if row.is_some() {
-        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
-            .bind(ms(now))
-            .bind(token_hash)
-            .execute(pool)
-            .await?;
+    if let Some(row) = &row
+        && touch_due(row, now)?
+    {
+        sqlx::query(
+            "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $1",
+        )
+        .bind(ms(now))
+        .bind(token_hash)
+        .execute(pool)
+        .await?;
     }
     row.as_ref().map(account_from_row).transpose()
 }
@@ -466,7 +484,8 @@ pub(crate) async fn api_token_account(
     now: DateTime<Utc>,
 ) -> Result<Option<Account>> {
     let row = sqlx::query(
-        "SELECT a.* FROM api_tokens t JOIN accounts a ON a.id = t.account_id \
+        "SELECT a.*, t.last_used_at AS credential_touched_at \
+         FROM api_tokens t JOIN accounts a ON a.id = t.account_id \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL \
          AND (t.expires_at IS NULL OR t.expires_at > $2) AND NOT a.disabled",
     )
@@ -474,12 +493,17 @@ pub(crate) async fn api_token_account(
     .bind(ms(now))
     .fetch_optional(pool)
     .await?;
-    if row.is_some() {
-        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
-            .bind(ms(now))
-            .bind(token_hash)
-            .execute(pool)
-            .await?;
+    if let Some(row) = &row
+        && touch_due(row, now)?
+    {
+        sqlx::query(
+            "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 \
+             AND (last_used_at IS NULL OR last_used_at < $1)",
+        )
+        .bind(ms(now))
+        .bind(token_hash)
+        .execute(pool)
+        .await?;
     }
     row.as_ref().map(account_from_row).transpose()
 }

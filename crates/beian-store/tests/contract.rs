@@ -1472,6 +1472,31 @@ async fn accounts_sessions_tokens(store: Store) {
             .expect("q")
             .is_some()
     );
+    // The last use is written at most once a minute, so that requests do not all write.
+    let last_used = || {
+        scalar(
+            &store,
+            "SELECT COALESCE(MAX(last_used_at), 0) FROM api_tokens WHERE name = 'ci'",
+        )
+    };
+    let first = last_used().await;
+    assert_eq!(first, t0().timestamp_millis());
+    for seconds in [1, 30, 59] {
+        let later = t0() + Duration::seconds(seconds);
+        store
+            .api_token_account(&token_hash("api-1"), later)
+            .await
+            .expect("q")
+            .expect("valid");
+        assert_eq!(last_used().await, first, "{seconds} s later");
+    }
+    let minute = t0() + Duration::seconds(61);
+    store
+        .api_token_account(&token_hash("api-1"), minute)
+        .await
+        .expect("q")
+        .expect("valid");
+    assert_eq!(last_used().await, minute.timestamp_millis());
     assert!(store.revoke_api_token(id, tid, t0()).await.expect("revoke"));
     assert!(
         store
