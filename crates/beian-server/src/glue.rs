@@ -1,18 +1,16 @@
 //! 流程衔接 — the thin glue between the pure workflow and the store: decide an event with
 //! `beian_domain::workflow::apply`, then write it with the store's conditional transition
-//! and its audit row in one transaction; and turn a run's findings into an order.
+//! and its audit row in one transaction (both through `beian_service::Orders`).
 //!
 //! Kept in one module so that it can move to a service crate shared with the worker.
 
+use beian_domain::Target;
 use beian_domain::pii::{mask_id_number, mask_phone};
 use beian_domain::workflow::{
     self, Event, ExtensionState, OrderSnapshot, OrderState, Refusal, WorkflowPolicy,
     WorkingCalendar,
 };
-use beian_domain::{Finding, Target};
-use beian_store::{
-    Actor, NewInbox, NewOrder, Order, OrderItem, Scope, Store, StoreError, TransitionOutcome,
-};
+use beian_store::{Actor, Order, Scope, Store, StoreError, TransitionOutcome};
 use chrono::{DateTime, Utc};
 
 use crate::error::ApiError;
@@ -123,82 +121,6 @@ pub fn service_error(e: beian_service::ServiceError) -> ApiError {
         E::Store(s) => store_error(s),
         other => ApiError::internal(other),
     }
-}
-
-/// Issues an order for a filing's failed findings, if any failed (idempotent: an open
-/// order is found instead of a second one).
-#[allow(clippy::too_many_arguments)] // the store, the rules, the filing, the run and who: all needed
-pub async fn issue_from_findings(
-    store: &Store,
-    policy: &WorkflowPolicy,
-    calendar: &WorkingCalendar,
-    filing_id: i64,
-    run_id: Option<i64>,
-    findings: &[Finding],
-    actor: Actor,
-    now: DateTime<Utc>,
-) -> Result<Option<i64>, ApiError> {
-    let draft = workflow::order::draft_order(
-        findings,
-        now.with_timezone(&crate::china()),
-        policy,
-        calendar,
-    )
-    .map_err(ApiError::internal)?;
-    let Some(draft) = draft else { return Ok(None) };
-    let items = draft
-        .items
-        .iter()
-        .enumerate()
-        .map(|(i, it)| OrderItem {
-            position: i as i64,
-            check_id: it.check.as_str().to_string(),
-            target: serde_json::to_value(&it.target).unwrap_or_default(),
-            field: it.field.clone(),
-            message: it.message.clone(),
-            reason: it.reason.clone(),
-            remedy: it.remedy.clone(),
-            actions: it.actions.iter().map(|a| a.label().to_string()).collect(),
-            evidence: serde_json::to_value(&it.evidence).unwrap_or_default(),
-            fingerprint: it.fingerprint.clone(),
-        })
-        .collect();
-    let filing = store
-        .filing(Scope::All, filing_id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(ApiError::not_found)?;
-    let inbox = filing
-        .customer_id
-        .map(|customer_id| NewInbox {
-            customer_id,
-            order_id: None,
-            title: format!("备案整改通知：{}", filing.filing_number),
-            body: format!(
-                "备案信息核查发现 {} 项不通过，请于 {} 前登录控制台查看详情并完成整改。整改期内网站可正常访问。",
-                draft.items.len(),
-                draft.deadline.format("%Y-%m-%d %H:%M")
-            ),
-        })
-        .into_iter()
-        .collect();
-    let outcome = store
-        .issue_order(
-            &NewOrder {
-                filing_id,
-                run_id,
-                deadline_at: draft.deadline.with_timezone(&Utc),
-                keyword_only: draft.keyword_only,
-                items,
-                actor,
-                outbox: Vec::new(),
-                inbox,
-            },
-            now,
-        )
-        .await
-        .map_err(store_error)?;
-    Ok(Some(outcome.order_id()))
 }
 
 /// The website position a finding's target names, if any.

@@ -291,19 +291,12 @@ async fn order_with_a_number_in_the_name(w: &common::World) -> i64 {
         .await
         .expect("upsert");
     let state = w.state();
-    beian_server::glue::issue_from_findings(
-        w.store(),
-        &state.config.policy,
-        &state.calendar,
+    common::issue(
+        state,
         out[0].filing_id,
-        None,
         &[common::title_finding("星海网络")],
-        beian_store::Actor::system("test"),
-        now,
     )
     .await
-    .expect("issue")
-    .expect("an order")
 }
 
 /// The rows of the first worksheet named `sheet`, every cell as text.

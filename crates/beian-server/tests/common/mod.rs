@@ -111,25 +111,34 @@ async fn party(state: &AppState, name: &str, login: &str, filing: &Filing) -> Pa
         .expect("upsert");
     let filing_id = out[0].filing_id;
     let site = filing.websites[0].name.clone();
-    let order_id = beian_server::glue::issue_from_findings(
-        store,
-        &state.config.policy,
-        &state.calendar,
-        filing_id,
-        None,
-        &[title_finding(&site)],
-        Actor::system("test"),
-        now,
-    )
-    .await
-    .expect("issue")
-    .expect("an order");
+    let order_id = issue(state, filing_id, &[title_finding(&site)]).await;
     Party {
         customer_id,
         login: login.into(),
         filing_id,
         order_id,
     }
+}
+
+/// Issues an order for a filing's failed findings, as a run would (through the service
+/// every part of the system issues orders with).
+pub async fn issue(state: &AppState, filing_id: i64, findings: &[Finding]) -> i64 {
+    beian_service::Orders::new(
+        state.store.clone(),
+        state.config.policy,
+        state.calendar.clone(),
+    )
+    .issue(
+        filing_id,
+        None,
+        findings,
+        &beian_service::Who::system("test"),
+        Utc::now(),
+    )
+    .await
+    .expect("issue")
+    .expect("an order")
+    .order_id()
 }
 
 /// Starts a server over a fresh SQLite store with the two customers and an operator.
