@@ -1,5 +1,6 @@
 //! One module per subcommand, and what they share: reading a filing, today's date.
 
+pub mod account;
 pub mod audit;
 pub mod check;
 pub mod checks;

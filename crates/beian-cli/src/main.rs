@@ -63,6 +63,8 @@ enum Command {
     Order(commands::order::Args),
     /// 审计日志：校验哈希链
     Audit(commands::audit::Args),
+    /// 账号：新建客户、审核员和管理员账号，设置密码，停用，签发和吊销 API 令牌
+    Account(commands::account::Args),
 }
 
 /// What a command concluded, mapped to the process exit code.
@@ -96,6 +98,7 @@ fn main() -> ExitCode {
         Command::Orders(args) => commands::orders::run(&args),
         Command::Order(args) => commands::order::run(&args),
         Command::Audit(args) => commands::audit::run(&args),
+        Command::Account(args) => commands::account::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -152,7 +152,8 @@ pub async fn account_for(
     ))
 }
 
-fn role_label(role: Role) -> &'static str {
+/// A role's Chinese name.
+pub fn role_label(role: Role) -> &'static str {
     match role {
         Role::Customer => "客户",
         Role::Operator => "审核员",

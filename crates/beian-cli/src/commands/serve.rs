@@ -9,8 +9,8 @@ use crate::Outcome;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// 数据库：sqlite://文件路径（默认）或 postgres://…
-    #[arg(long, default_value = "sqlite://beian.db")]
+    /// 数据库：sqlite://文件路径（默认）或 postgres://…（与其他命令一样可用环境变量 BEIAN_DB）
+    #[arg(long, env = "BEIAN_DB", default_value = "sqlite://beian.db")]
     db: String,
     /// 监听地址
     #[arg(long, default_value = "127.0.0.1:8080")]
