@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use beian_domain::{Filing, Finding, Status};
-use beian_store::{Enqueued, FilingQuery, NewJob, Scope, Store};
+use beian_store::{Enqueued, NewJob, Scope, Store};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinSet;
@@ -68,41 +68,36 @@ pub async fn start_run(
     spread: Spread,
     now: DateTime<Utc>,
 ) -> Result<(i64, u64), ServiceError> {
-    let mut total = 0i64;
-    let mut query = FilingQuery {
-        scope: Scope::All,
-        status: status.map(str::to_owned),
-        after_id: None,
-        limit: 5_000,
-    };
     // First count, so that the run's progress has its denominator from the start.
-    loop {
-        let page = store.list_filings(&query).await?;
-        total += page.items.len() as i64;
-        match page.items.last() {
-            Some(last) if page.items.len() as i64 == query.limit => query.after_id = Some(last.id),
-            _ => break,
-        }
-    }
+    let total: i64 = store
+        .filing_counts(Scope::All)
+        .await?
+        .iter()
+        .filter(|c| status.is_none_or(|s| c.key == s))
+        .map(|c| c.count)
+        .sum();
     let params = serde_json::json!({ "status": status, "spread_seconds": match spread {
         Spread::Now => 0,
         Spread::Over(window) => window.num_seconds(),
     }});
     let run_id = store.create_run(kind, &params, total, now).await?;
-    query.after_id = None;
+    let mut after_id = None;
     let mut queued = 0u64;
     loop {
-        let page = store.list_filings(&query).await?;
-        for filing in &page.items {
-            let run_at = match spread {
-                Spread::Now => now,
-                Spread::Over(window) => now + slot_offset(&filing.filing_number, window),
-            };
-            enqueue_verification(store, run_id, filing.id, run_at, now).await?;
-            queued += 1;
-        }
-        match page.items.last() {
-            Some(last) if page.items.len() as i64 == query.limit => query.after_id = Some(last.id),
+        let keys = store.filing_keys(status, after_id, QUEUE_PAGE).await?;
+        let jobs: Vec<NewJob> = keys
+            .iter()
+            .map(|(filing_id, number)| {
+                let run_at = match spread {
+                    Spread::Now => now,
+                    Spread::Over(window) => now + slot_offset(number, window),
+                };
+                verification_job(run_id, *filing_id, run_at)
+            })
+            .collect();
+        queued += store.enqueue_many(&jobs, now).await?;
+        match keys.last() {
+            Some((last, _)) if keys.len() as i64 == QUEUE_PAGE => after_id = Some(*last),
             _ => break,
         }
     }
@@ -120,15 +115,23 @@ pub async fn enqueue_verification(
     run_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Enqueued, ServiceError> {
-    let job = NewJob {
+    let job = verification_job(run_id, filing_id, run_at);
+    Ok(store.enqueue(&job, now).await?)
+}
+
+/// Filings read and queued per round when a run starts.
+const QUEUE_PAGE: i64 = 5_000;
+
+/// The job that verifies one filing in a run; its dedupe key makes queueing it twice a no-op.
+fn verification_job(run_id: i64, filing_id: i64, run_at: DateTime<Utc>) -> NewJob {
+    NewJob {
         queue: VERIFY_QUEUE.to_owned(),
         payload: serde_json::to_value(VerifyJob { run_id, filing_id })
             .unwrap_or(serde_json::Value::Null),
         run_at,
         dedupe_key: Some(format!("verify:{run_id}:{filing_id}")),
         max_attempts: 5,
-    };
-    Ok(store.enqueue(&job, now).await?)
+    }
 }
 
 /// How a worker runs.

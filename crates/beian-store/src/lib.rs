@@ -57,6 +57,7 @@ mod sqlite_ops {
     const PG: bool = false;
     include!("ops.rs");
     include!("server_queries_ops.rs");
+    include!("jobs_ops.rs");
 }
 
 mod postgres_ops {
@@ -64,6 +65,7 @@ mod postgres_ops {
     const PG: bool = true;
     include!("ops.rs");
     include!("server_queries_ops.rs");
+    include!("jobs_ops.rs");
 }
 
 /// Which database a store runs on.
@@ -656,6 +658,23 @@ impl Store {
     /// returned instead.
     pub async fn enqueue(&self, j: &NewJob, now: DateTime<Utc>) -> Result<Enqueued> {
         dispatch!(self, enqueue(j, now))
+    }
+
+    /// Adds many jobs in one transaction, a thousand per statement; a job whose dedupe key is
+    /// pending is skipped. Returns how many were added.
+    pub async fn enqueue_many(&self, jobs: &[NewJob], now: DateTime<Utc>) -> Result<u64> {
+        dispatch!(self, enqueue_many(jobs, now))
+    }
+
+    /// Ids and 主体备案号 of up to `limit` filings after `after_id` (all customers), optionally of
+    /// one status: what queueing a run needs, without reading the filings' bodies.
+    pub async fn filing_keys(
+        &self,
+        status: Option<&str>,
+        after_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>> {
+        dispatch!(self, filing_keys(status, after_id, limit))
     }
 
     /// Takes the next job of a queue for `worker` until `now + lease`: first a job whose

@@ -32,6 +32,7 @@ contract!(
     failures_retry_with_backoff_then_dead_letter,
     final_attempt_dying_goes_to_dead_letters,
     dedupe_key_holds_while_pending,
+    enqueue_many_skips_pending_keys_and_feeds_claims,
     outbox_claims_and_retries,
     order_listing_pages_filters_and_counts,
     accounts_sessions_tokens,
@@ -1219,6 +1220,73 @@ async fn dedupe_key_holds_while_pending(store: Store) {
         store.enqueue(&other, t0()).await.expect("other queue"),
         Enqueued::New { .. }
     ));
+}
+
+async fn enqueue_many_skips_pending_keys_and_feeds_claims(store: Store) {
+    // One key already pending; 1,000 more in one call (two statements, of a thousand and one).
+    let keyed = |i: i64| {
+        let mut j = job("verify", i);
+        j.dedupe_key = Some(format!("verify:1:{i}"));
+        j
+    };
+    store.enqueue(&keyed(0), t0()).await.expect("first");
+    let jobs: Vec<NewJob> = (0..1_001).map(keyed).collect();
+    assert_eq!(store.enqueue_many(&jobs, t0()).await.expect("many"), 1_000);
+    assert_eq!(store.enqueue_many(&jobs, t0()).await.expect("again"), 0);
+    assert_eq!(store.enqueue_many(&[], t0()).await.expect("none"), 0);
+    let mut seen = HashSet::new();
+    while let Some(claimed) = store
+        .claim("verify", "w", Duration::seconds(60), t0())
+        .await
+        .expect("claim")
+    {
+        assert!(
+            seen.insert(claimed.payload.clone()),
+            "{:?}",
+            claimed.payload
+        );
+        store.complete(claimed.id, "w", t0()).await.expect("done");
+    }
+    assert_eq!(seen.len(), 1_001);
+    let mut bad = keyed(9_999);
+    bad.max_attempts = 0;
+    assert!(matches!(
+        store.enqueue_many(&[keyed(10_000), bad], t0()).await,
+        Err(StoreError::Invalid { .. })
+    ));
+    assert_eq!(
+        scalar(
+            &store,
+            "SELECT COUNT(*) FROM jobs WHERE dedupe_key = 'verify:1:10000'"
+        )
+        .await,
+        0,
+        "a refused batch stores nothing"
+    );
+
+    // The keys of a run: ids and numbers in id order, by status, in pages.
+    for n in 1..=5 {
+        import(&store, None, n).await;
+    }
+    let keys = store.filing_keys(None, None, 3).await.expect("keys");
+    assert_eq!(keys.len(), 3);
+    let rest = store
+        .filing_keys(None, Some(keys[2].0), 10)
+        .await
+        .expect("rest");
+    assert_eq!(rest.len(), 2);
+    assert!(
+        keys.iter()
+            .chain(&rest)
+            .all(|(_, number)| number.contains("ICP"))
+    );
+    assert!(
+        store
+            .filing_keys(Some("no_such_status"), None, 10)
+            .await
+            .expect("none")
+            .is_empty()
+    );
 }
 
 async fn outbox_claims_and_retries(store: Store) {

@@ -1,0 +1,67 @@
+// Queueing a whole verification run at once, compiled once per backend like `ops.rs`
+// (this file is `include!`d next to it and shares its imports).
+//
+// A run over a million filings used to read every filing's row (and so its body) twice
+// and insert its jobs one statement each. These read only ids and numbers and insert a
+// thousand jobs per statement.
+
+/// Jobs per multi-row insert: six bound values each stays far below SQLite's limit of
+/// 32,766 variables and PostgreSQL's 65,535.
+const ENQUEUE_CHUNK: usize = 1_000;
+
+/// Ids and 主体备案号 of the filings, optionally of one status, in id order after
+/// `after_id`: at most `limit`.
+pub(crate) async fn filing_keys(
+    pool: &Pool<Db>,
+    status: Option<&str>,
+    after_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<(i64, String)>> {
+    let mut qb = QueryBuilder::<Db>::new("SELECT id, filing_number FROM filings WHERE 1 = 1");
+    if let Some(s) = status {
+        qb.push(" AND status = ").push_bind(s.to_owned());
+    }
+    if let Some(a) = after_id {
+        qb.push(" AND id > ").push_bind(a);
+    }
+    qb.push(" ORDER BY id LIMIT ").push_bind(limit.clamp(1, 100_000));
+    let rows = qb.build().fetch_all(pool).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("filing_number")?)))
+        .collect()
+}
+
+/// Inserts jobs in one transaction; a job whose dedupe key is pending is skipped, as
+/// [`enqueue`] does. Returns how many were inserted.
+pub(crate) async fn enqueue_many(
+    pool: &Pool<Db>,
+    jobs: &[NewJob],
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    if let Some(bad) = jobs.iter().find(|j| j.max_attempts < 1) {
+        return Err(StoreError::Invalid {
+            field: "job.max_attempts",
+            value: bad.max_attempts.to_string(),
+            reason: "must be at least 1",
+        });
+    }
+    let mut tx = begin(pool).await?;
+    let mut inserted = 0;
+    for chunk in jobs.chunks(ENQUEUE_CHUNK) {
+        let mut qb = QueryBuilder::<Db>::new(
+            "INSERT INTO jobs (queue, payload, max_attempts, run_at, dedupe_key, created_at) ",
+        );
+        qb.push_values(chunk, |mut b, j| {
+            b.push_bind(j.queue.clone())
+                .push_bind(Json(j.payload.clone()))
+                .push_bind(j.max_attempts)
+                .push_bind(ms(j.run_at))
+                .push_bind(j.dedupe_key.clone())
+                .push_bind(ms(now));
+        });
+        qb.push(" ON CONFLICT DO NOTHING");
+        inserted += qb.build().execute(&mut *tx).await?.rows_affected();
+    }
+    tx.commit().await?;
+    Ok(inserted)
+}
