@@ -45,8 +45,8 @@ pub use error::{Result, StoreError};
 pub use model::*;
 pub use search::{FilingHit, FilingSearch, SearchKind};
 pub use util::{
-    CHANGE_KINDS, CLOSED_ORDER_STATES, CUSTOMER_ACTION_STATES, EXTENSION_STATES, FILING_STATUSES,
-    ORDER_STATES, retry_delay, token_hash,
+    ATTACHMENT_MEDIA_TYPES, CHANGE_KINDS, CLOSED_ORDER_STATES, CUSTOMER_ACTION_STATES,
+    EXTENSION_STATES, FILING_STATUSES, ORDER_STATES, retry_delay, token_hash,
 };
 
 // The queries, once per backend. `include!` rather than generics: sqlx's generic bounds
@@ -547,6 +547,31 @@ impl Store {
     /// An order's change requests, oldest first.
     pub async fn change_requests(&self, scope: Scope, order_id: i64) -> Result<Vec<ChangeRequest>> {
         dispatch!(self, change_requests(scope, order_id))
+    }
+
+    /// 保存附件: stores an uploaded document's bytes, judged to be of `media_type` (one of
+    /// [`ATTACHMENT_MEDIA_TYPES`]), and returns their SHA-256, the key a change request
+    /// lists them by. Idempotent: the same bytes are stored once.
+    pub async fn put_attachment(
+        &self,
+        media_type: &str,
+        bytes: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        dispatch!(self, put_attachment(media_type, bytes, now))
+    }
+
+    /// 读取附件: the document `sha256` of order `order_id`, with the name the order's
+    /// change request gave it; `None` unless a change request of that order lists it and
+    /// the order is visible in `scope` (another customer's document is simply not found),
+    /// or when only its metadata was ever stored.
+    pub async fn attachment(
+        &self,
+        scope: Scope,
+        order_id: i64,
+        sha256: &str,
+    ) -> Result<Option<AttachmentFile>> {
+        dispatch!(self, attachment(scope, order_id, sha256))
     }
 
     /// An order's extension request and appeals, oldest first.

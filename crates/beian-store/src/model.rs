@@ -576,6 +576,26 @@ pub struct ChangeRequest {
     pub decided_at: Option<DateTime<Utc>>,
 }
 
+/// 附件原件 — the bytes of an uploaded document, as a reader gets them back.
+///
+/// The bytes are stored once per content; the name is the one the change request that
+/// lists them gave, because the same document may be uploaded under several names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentFile {
+    /// SHA-256 of the bytes, lower-case hex: the key.
+    pub sha256: String,
+    /// The file name the listing change request gives it (its newest, if several do).
+    pub name: String,
+    /// One of [`crate::ATTACHMENT_MEDIA_TYPES`], judged from the bytes when stored.
+    pub media_type: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// The content.
+    pub bytes: Vec<u8>,
+    /// When these bytes were first stored.
+    pub created_at: DateTime<Utc>,
+}
+
 /// 延期申请 / 申诉 — an extension request or an appeal.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OrderRequest {

@@ -21,7 +21,7 @@ use crate::error::{Result, StoreError};
 use crate::model::*;
 use crate::search::{FilingHit, FilingSearch, SearchTerm, credit_code_key, domain_key};
 use crate::util::{
-    CHANGE_KINDS, CLOSED_ORDER_STATES, EXTENSION_STATES, FILING_STATUSES, ORDER_STATES, check_code,
+    ATTACHMENT_MEDIA_TYPES, CHANGE_KINDS, CLOSED_ORDER_STATES, EXTENSION_STATES, FILING_STATUSES, ORDER_STATES, check_code,
     from_ms, from_ms_opt, ms, retry_delay, sha256_hex,
 };
 
@@ -1751,6 +1751,95 @@ pub(crate) async fn change_requests(
             })
         })
         .collect()
+}
+
+// ---------------------------------------------------------------- attachments
+
+/// Stores an attachment's bytes under their SHA-256, which it computes itself so that no
+/// caller can file bytes under another document's key. Storing the same bytes again
+/// writes nothing: a document uploaded twice, or by two customers, is kept once.
+pub(crate) async fn put_attachment(
+    pool: &Pool<Db>,
+    media_type: &str,
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> Result<String> {
+    check_code("attachment.media_type", media_type, ATTACHMENT_MEDIA_TYPES)?;
+    let sha256 = sha256_hex(bytes);
+    let size = i64::try_from(bytes.len()).map_err(|_| StoreError::Invalid {
+        field: "attachment.size",
+        value: bytes.len().to_string(),
+        reason: "too large to store",
+    })?;
+    sqlx::query(
+        "INSERT INTO attachments (sha256, size, media_type, bytes, created_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING",
+    )
+    .bind(&sha256)
+    .bind(size)
+    .bind(media_type)
+    .bind(bytes)
+    .bind(ms(now))
+    .execute(pool)
+    .await?;
+    Ok(sha256)
+}
+
+/// An attachment of an order: only when a change request of that order, in the caller's
+/// scope, lists the hash. The bytes themselves belong to nobody (they are shared by
+/// content), so the listing is what grants the read; anything else is simply not found.
+pub(crate) async fn attachment(
+    pool: &Pool<Db>,
+    scope: Scope,
+    order_id: i64,
+    sha256: &str,
+) -> Result<Option<AttachmentFile>> {
+    let listings = sqlx::query(
+        "SELECT cr.attachments FROM change_requests cr JOIN orders o ON o.id = cr.order_id \
+         WHERE cr.order_id = $1 AND ($2 IS NULL OR o.customer_id = $2) ORDER BY cr.id DESC",
+    )
+    .bind(order_id)
+    .bind(scope.customer())
+    .fetch_all(pool)
+    .await?;
+    let mut listed: Option<String> = None;
+    for row in &listings {
+        let list = json_of(row, "attachments")?;
+        let entry = list.as_array().and_then(|items| {
+            items
+                .iter()
+                .find(|a| a.get("sha256").and_then(Value::as_str) == Some(sha256))
+        });
+        if let Some(entry) = entry {
+            let name = entry.get("name").and_then(Value::as_str).unwrap_or("");
+            listed = Some(if name.is_empty() {
+                sha256.to_owned()
+            } else {
+                name.to_owned()
+            });
+            break;
+        }
+    }
+    let Some(name) = listed else {
+        return Ok(None);
+    };
+    let row = sqlx::query(
+        "SELECT sha256, size, media_type, bytes, created_at FROM attachments WHERE sha256 = $1",
+    )
+    .bind(sha256)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|row| {
+        Ok(AttachmentFile {
+            sha256: row.try_get("sha256")?,
+            name,
+            media_type: row.try_get("media_type")?,
+            size: row.try_get("size")?,
+            bytes: row.try_get("bytes")?,
+            created_at: from_ms(row.try_get("created_at")?),
+        })
+    })
+    .transpose()
 }
 
 pub(crate) async fn order_requests(

@@ -75,6 +75,11 @@ pub const CHANGE_KINDS: &[&str] = &[
     "cancel_entity",
 ];
 
+/// The media types an attachment may have (the schema's CHECK): PDF, JPEG and PNG, the
+/// formats in which scans and approval documents come and which a reviewer can open
+/// without running anything.
+pub const ATTACHMENT_MEDIA_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/png"];
+
 pub(crate) fn check_code(
     field: &'static str,
     value: &str,

@@ -39,6 +39,8 @@ contract!(
     idempotency_keys_replay_and_refuse,
     inbox_per_customer,
     search_finds_filings_by_number_code_domain_and_name,
+    attachments_are_stored_once_by_content,
+    attachments_are_read_only_through_a_visible_listing,
 );
 
 fn system() -> Actor {
@@ -1932,4 +1934,178 @@ async fn search_finds_filings_by_number_code_domain_and_name(store: Store) {
         found(&store, all, "11010519491231002X").await.is_empty(),
         "the backfill skips a person's ID number"
     );
+}
+
+/// A PDF-looking document whose bytes cover every byte value, NUL included, so that a
+/// round trip proves the column keeps binary data exactly.
+fn document(tag: u8) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    bytes.extend((0..=255_u8).cycle().take(70_000));
+    bytes.push(tag);
+    bytes
+}
+
+fn sha256_of(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
+}
+
+async fn attachments_are_stored_once_by_content(store: Store) {
+    let pdf = document(1);
+    let key = store
+        .put_attachment("application/pdf", &pdf, t0())
+        .await
+        .expect("put");
+    assert_eq!(key, sha256_of(&pdf), "the key is the content's SHA-256");
+    let again = store
+        .put_attachment("application/pdf", &pdf, t0() + Duration::hours(1))
+        .await
+        .expect("put again");
+    assert_eq!(again, key);
+    // Racing uploads of the same document: every one succeeds, one row is kept.
+    let racers: Vec<_> = (0..4)
+        .map(|_| {
+            let store = store.clone();
+            let pdf = pdf.clone();
+            tokio::spawn(async move { store.put_attachment("application/pdf", &pdf, t0()).await })
+        })
+        .collect();
+    for racer in racers {
+        assert_eq!(racer.await.expect("join").expect("racing put"), key);
+    }
+    assert_eq!(scalar(&store, "SELECT COUNT(*) FROM attachments").await, 1);
+    assert_eq!(
+        scalar(&store, "SELECT size FROM attachments").await,
+        pdf.len() as i64
+    );
+    store
+        .put_attachment("image/png", b"\x89PNG\r\n\x1a\nrest", t0())
+        .await
+        .expect("another document");
+    assert_eq!(scalar(&store, "SELECT COUNT(*) FROM attachments").await, 2);
+    for bad in ["application/x-msdownload", "text/html", ""] {
+        assert!(
+            matches!(
+                store.put_attachment(bad, b"MZ", t0()).await,
+                Err(StoreError::Invalid { .. })
+            ),
+            "{bad:?} is refused"
+        );
+    }
+    assert_eq!(scalar(&store, "SELECT COUNT(*) FROM attachments").await, 2);
+}
+
+/// Customer `owner`'s order with a submitted change request listing `listed`.
+async fn order_listing(store: &Store, owner: i64, n: u32, listed: serde_json::Value) -> Order {
+    let fid = import(store, Some(owner), n).await;
+    let order = issue(store, fid).await;
+    let mut submit = Transition::new(
+        &order,
+        Scope::Customer(owner),
+        "submitted",
+        "submit",
+        system(),
+        t0(),
+    );
+    submit.record = Some(SideRecord::ChangeRequest {
+        kind: "change_filing".into(),
+        fields: json!({"changes": [], "note": "换发营业执照"}),
+        attachments: listed,
+    });
+    store.transition(&submit).await.expect("submit").order
+}
+
+async fn attachments_are_read_only_through_a_visible_listing(store: Store) {
+    let a = customer(&store, "甲").await;
+    let b = customer(&store, "乙").await;
+    let licence = document(2);
+    let key = store
+        .put_attachment("application/pdf", &licence, t0())
+        .await
+        .expect("put");
+    let never_stored = sha256_of(b"only the metadata was sent");
+    let order_a = order_listing(
+        &store,
+        a,
+        1,
+        json!([
+            {"name": "营业执照（副本）.pdf", "sha256": key, "size": licence.len()},
+            {"name": "说明.pdf", "sha256": never_stored, "size": 26},
+        ]),
+    )
+    .await;
+    let order_b = order_listing(&store, b, 2, json!([])).await;
+    let unlisted = store
+        .put_attachment("image/jpeg", b"\xff\xd8\xffjpeg", t0())
+        .await
+        .expect("put");
+
+    // The owner and staff read it, bytes and all, under the listed name.
+    for scope in [Scope::Customer(a), Scope::All] {
+        let file = store
+            .attachment(scope, order_a.id, &key)
+            .await
+            .expect("read")
+            .expect("listed and visible");
+        assert_eq!(file.bytes, licence, "{scope:?}");
+        assert_eq!(file.name, "营业执照（副本）.pdf");
+        assert_eq!(file.media_type, "application/pdf");
+        assert_eq!(file.size, licence.len() as i64);
+        assert_eq!(file.sha256, key);
+        assert_eq!(file.created_at, t0());
+    }
+    // Another customer finds nothing: not through A's order, not through their own order
+    // (which does not list it), not by a stored hash no request lists.
+    let not_found = [
+        (Scope::Customer(b), order_a.id, key.as_str()),
+        (Scope::Customer(b), order_b.id, key.as_str()),
+        (Scope::All, order_b.id, key.as_str()),
+        (Scope::Customer(a), order_a.id, unlisted.as_str()),
+        (Scope::All, order_a.id, never_stored.as_str()),
+        (Scope::All, order_a.id + order_b.id + 100, key.as_str()),
+        (Scope::All, order_a.id, &key[..63]),
+    ];
+    for (scope, order, sha) in not_found {
+        assert!(
+            store
+                .attachment(scope, order, sha)
+                .await
+                .expect("read")
+                .is_none(),
+            "{scope:?} order {order} {sha}"
+        );
+    }
+
+    // The same document in a later request under another name: the newest name wins.
+    let mut returned = Transition::new(&order_a, Scope::All, "returned", "reject", system(), t0());
+    returned.record = Some(SideRecord::ChangeDecision {
+        change_request_id: store
+            .change_requests(Scope::All, order_a.id)
+            .await
+            .expect("crs")[0]
+            .id,
+        approved: false,
+        opinions: json!([{"path": "note", "opinion": "请上传盖章版"}]),
+    });
+    let order_a = store.transition(&returned).await.expect("reject").order;
+    let mut resubmit = Transition::new(
+        &order_a,
+        Scope::Customer(a),
+        "submitted",
+        "submit",
+        system(),
+        t0(),
+    );
+    resubmit.record = Some(SideRecord::ChangeRequest {
+        kind: "change_filing".into(),
+        fields: json!({"changes": [], "note": "已盖章"}),
+        attachments: json!([{"name": "营业执照-盖章.pdf", "sha256": key, "size": licence.len()}]),
+    });
+    store.transition(&resubmit).await.expect("resubmit");
+    let file = store
+        .attachment(Scope::Customer(a), order_a.id, &key)
+        .await
+        .expect("read")
+        .expect("still listed");
+    assert_eq!(file.name, "营业执照-盖章.pdf");
 }
