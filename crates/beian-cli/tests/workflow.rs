@@ -181,9 +181,38 @@ fn workflow(db: &TestDb) {
     assert!(stderr(&no_actor).contains("--as"), "{}", stderr(&no_actor));
     assert_eq!(state(db, &pid), "issued");
 
+    // An attachment is held to the console's rules: a text file is refused by its
+    // content, whatever its name, and nothing is submitted.
+    let renamed = db.dir.join("说明.pdf");
+    std::fs::write(&renamed, "网站改名说明").expect("write");
+    let refused = db.beian(&[
+        "order",
+        "submit",
+        &pid,
+        "--as",
+        "customer:wxh",
+        "--kind",
+        "变更网站",
+        "--set",
+        "websites[0].name=小红旅游",
+        "--attach",
+        renamed.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(refused.status.code(), Some(2), "{}", describe(&refused));
+    assert!(
+        stderr(&refused).contains("附件「说明.pdf」不是 PDF、JPG 或 PNG 文件"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(state(db, &pid), "issued");
+
     // Submit, reject with an opinion per field, submit again, approve.
-    let attachment = db.dir.join("说明.txt");
-    std::fs::write(&attachment, "网站改名说明").expect("write");
+    let attachment = db.dir.join("说明.pdf");
+    std::fs::write(
+        &attachment,
+        b"%PDF-1.4\n% \xe7\xbd\x91\xe7\xab\x99\xe6\x94\xb9\xe5\x90\x8d\n%%EOF\n",
+    )
+    .expect("write");
     let submit = |name: &str| {
         db.beian(&[
             "order",
@@ -229,10 +258,32 @@ fn workflow(db: &TestDb) {
     assert_eq!(state(db, &pid), "returned");
     let shown = db.json(&["orders", "show", &pid, "--format", "json"]);
     assert_eq!(shown["change_requests"][0]["state"], "rejected", "{shown}");
+    let listed = &shown["change_requests"][0]["attachments"][0];
+    assert_eq!(listed["name"], "说明.pdf", "{shown}");
+    assert_eq!(listed["size"], 30, "{shown}");
+    // The bytes are in the store, for the reviewer to open.
+    let sha256 = listed["sha256"].as_str().expect("a SHA-256").to_owned();
+    let order_id: i64 = pid.parse().expect("an order id");
+    let kept = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async {
+            let store = beian_store::Store::open(&db.url).await.expect("open");
+            let file = store
+                .attachment(beian_store::Scope::All, order_id, &sha256)
+                .await
+                .expect("read");
+            store.close().await;
+            file
+        })
+        .expect("the document is stored");
     assert_eq!(
-        shown["change_requests"][0]["attachments"][0]["name"],
-        "说明.txt"
+        kept.bytes,
+        std::fs::read(&attachment).expect("read"),
+        "byte for byte"
     );
+    assert_eq!(kept.media_type, "application/pdf");
     assert_eq!(submit("王小红的旅行笔记").status.code(), Some(0));
     let approved = db.beian(&["order", "approve", &pid, "--as", "operator:zhang"]);
     assert_eq!(approved.status.code(), Some(0), "{}", describe(&approved));

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Multipart, Path, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -21,6 +21,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::app::AppState;
+use crate::attachments::{self, UPLOAD_BODY_LIMIT};
 use crate::auth::{self, Caller, MaybeCaller};
 use crate::error::ApiError;
 use crate::glue::{self, store_error};
@@ -39,11 +40,19 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/console/filings/{id}", get(entity))
         .route("/console/orders/{id}", get(order))
         .route("/console/orders/{id}/items/{pos}", get(item))
+        // The two forms that take files get a body limit of their own, just above what
+        // the upload rules allow; every other route keeps the application's.
         .route(
             "/console/orders/{id}/change",
-            get(change_form).post(change_submit),
+            get(change_form)
+                .post(change_submit)
+                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
-        .route("/console/orders/{id}/recheck", post(recheck))
+        .route(
+            "/console/orders/{id}/recheck",
+            post(recheck).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/console/orders/{id}/attachments/{sha256}", get(attachment))
         .route("/console/orders/{id}/extension", post(extension))
         .route("/console/orders/{id}/appeal", post(appeal))
         .route("/console/inbox", get(inbox))
@@ -482,6 +491,8 @@ async fn order(
                 "back_label": "备案信息",
                 "change_actions": change_actions,
                 "max_extension": state.config.policy.max_extension_days,
+                "max_files": beian_service::attachments::MAX_ATTACHMENTS,
+                "max_mb": beian_service::attachments::MAX_ATTACHMENT_BYTES / (1024 * 1024),
                 "flash": flash(q.msg.as_deref()),
             }),
         ),
@@ -571,6 +582,31 @@ async fn change_form(
     Query(q): Query<KindQuery>,
 ) -> PageResult {
     let c = need_customer!(caller, &format!("/console/orders/{id}"));
+    let kind = q
+        .kind
+        .as_deref()
+        .and_then(parse_kind)
+        .unwrap_or(ChangeKind::ChangeFiling);
+    change_page(&state, &c, id, kind, q.site.unwrap_or(0), None).await
+}
+
+/// What the customer sent when a submission is shown again: the reason it was refused,
+/// the values typed and the note.
+struct Resubmit<'a> {
+    error: String,
+    pairs: &'a [(String, String)],
+}
+
+/// The change form; with `resubmit`, shown again over a refused submission, keeping what
+/// the customer typed (personal numbers aside: those fields start empty, as always).
+async fn change_page(
+    state: &AppState,
+    c: &Caller,
+    id: i64,
+    kind: ChangeKind,
+    site: usize,
+    resubmit: Option<Resubmit<'_>>,
+) -> PageResult {
     let scope = c.scope();
     let order = state
         .store
@@ -578,11 +614,6 @@ async fn change_form(
         .await
         .map_err(store_error)?
         .ok_or_else(ApiError::not_found)?;
-    let kind = q
-        .kind
-        .as_deref()
-        .and_then(parse_kind)
-        .unwrap_or(ChangeKind::ChangeFiling);
     let body = state
         .store
         .filing_body(scope, order.filing_id)
@@ -593,7 +624,6 @@ async fn change_form(
         .sites(scope, order.filing_id)
         .await
         .map_err(store_error)?;
-    let site = q.site.unwrap_or(0);
     let hint = match kind {
         ChangeKind::ChangeFiling => {
             "修改主体和负责人信息。只需修改需要变更的字段；证件号码和手机号码留空表示不变。"
@@ -604,14 +634,49 @@ async fn change_form(
         ChangeKind::CancelWebsite => "注销所选网站的备案。注销后该网站不能再使用本备案号提供服务。",
         ChangeKind::CancelEntity => "注销整个主体的备案，主体下的全部网站备案一并注销。",
     };
+    let mut fields = change_fields(kind, body.as_ref(), site);
+    let mut note = String::new();
+    let mut error = None;
+    let mut status = StatusCode::OK;
+    if let Some(r) = resubmit {
+        let typed: Vec<(&String, &String)> = r
+            .pairs
+            .iter()
+            .filter(|(k, _)| k == "path")
+            .map(|(_, v)| v)
+            .zip(r.pairs.iter().filter(|(k, _)| k == "value").map(|(_, v)| v))
+            .collect();
+        let mut personal_typed = false;
+        for f in &mut fields {
+            let path = f["path"].as_str().unwrap_or("").to_owned();
+            let Some((_, value)) = typed.iter().find(|(p, _)| **p == path) else {
+                continue;
+            };
+            if glue::personal_kind(&path).is_some() {
+                personal_typed |= !value.trim().is_empty();
+            } else {
+                f["value"] = json!(value);
+            }
+        }
+        note = form_get(r.pairs, "note").unwrap_or("").to_owned();
+        error = Some(if personal_typed {
+            format!(
+                "{}。填写过的证件号码和手机号码不会回显，请重新填写",
+                r.error
+            )
+        } else {
+            r.error
+        });
+        status = StatusCode::BAD_REQUEST;
+    }
     let ctx = customer_ctx(
-        &state,
-        &c,
+        state,
+        c,
         "filings",
         present::change_kind_label(present::change_code(kind)),
     )
     .await?;
-    render(
+    let mut resp = render(
         "change.html",
         with(
             ctx,
@@ -622,49 +687,17 @@ async fn change_form(
                 "kind_hint": hint,
                 "cancellation": kind.is_cancellation(),
                 "sites": if kind != ChangeKind::CancelEntity { sites.iter().map(present::site).collect::<Vec<_>>() } else { Vec::new() },
-                "fields": change_fields(kind, body.as_ref(), site),
+                "fields": fields,
                 "site": site,
+                "note": note,
+                "error": error,
+                "max_files": beian_service::attachments::MAX_ATTACHMENTS,
+                "max_mb": beian_service::attachments::MAX_ATTACHMENT_BYTES / (1024 * 1024),
             }),
         ),
-    )
-}
-
-/// A multipart form: its text fields in order and its uploaded files.
-struct Upload {
-    fields: Vec<(String, String)>,
-    files: Vec<Attachment>,
-}
-
-async fn read_multipart(mut mp: Multipart) -> Result<Upload, ApiError> {
-    let mut fields = Vec::new();
-    let mut files = Vec::new();
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|e| ApiError::bad_request(format!("表单格式错误：{e}")))?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        if let Some(file_name) = field.file_name().map(str::to_string) {
-            let data = field
-                .bytes()
-                .await
-                .map_err(|e| ApiError::bad_request(format!("附件读取失败：{e}")))?;
-            if !file_name.is_empty() && !data.is_empty() {
-                files.push(Attachment {
-                    name: file_name.chars().take(200).collect(),
-                    sha256: secrets::sha256_hex(&data),
-                    size: data.len() as u64,
-                });
-            }
-        } else {
-            let text = field
-                .text()
-                .await
-                .map_err(|e| ApiError::bad_request(format!("表单字段读取失败：{e}")))?;
-            fields.push((name, text));
-        }
-    }
-    Ok(Upload { fields, files })
+    )?;
+    *resp.status_mut() = status;
+    Ok(resp)
 }
 
 fn ctx_for<'a>(state: &'a AppState, c: &Caller) -> glue::Ctx<'a> {
@@ -757,7 +790,7 @@ async fn change_submit(
     mp: Multipart,
 ) -> PageResult {
     let c = need_customer!(caller, &format!("/console/orders/{id}"));
-    let up = read_multipart(mp).await?;
+    let up = attachments::read_form(mp).await?;
     c.check_csrf(form_get(&up.fields, "csrf"))?;
     let kind = form_get(&up.fields, "kind")
         .and_then(parse_kind)
@@ -765,6 +798,13 @@ async fn change_submit(
     let site: usize = form_get(&up.fields, "site")
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
+    if let Some(refusal) = up.refusal {
+        let resubmit = Resubmit {
+            error: refusal.to_string(),
+            pairs: &up.fields,
+        };
+        return change_page(&state, &c, id, kind, site, Some(resubmit)).await;
+    }
     let order = state
         .store
         .order(c.scope(), id)
@@ -780,8 +820,12 @@ async fn change_submit(
         .unwrap_or("")
         .trim()
         .to_string();
-    let change = build_change(kind, body.as_ref(), site, &up.fields, note, up.files);
-    match glue::apply_event(&ctx_for(&state, &c), id, Event::Submit(change)).await {
+    let ctx = ctx_for(&state, &c);
+    let kept = beian_service::attachments::keep(&state.store, &up.files, ctx.now)
+        .await
+        .map_err(store_error)?;
+    let change = build_change(kind, body.as_ref(), site, &up.fields, note, kept);
+    match glue::apply_event(&ctx, id, Event::Submit(change)).await {
         Ok(_) => Ok(Redirect::to(&format!("/console/orders/{id}?msg=submitted")).into_response()),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
             Err(PageError(e))
@@ -797,22 +841,56 @@ async fn recheck(
     mp: Multipart,
 ) -> PageResult {
     let c = need_customer!(caller, &format!("/console/orders/{id}"));
-    let up = read_multipart(mp).await?;
+    let up = attachments::read_form(mp).await?;
     c.check_csrf(form_get(&up.fields, "csrf"))?;
+    if let Some(refusal) = up.refusal {
+        return Err(ApiError::bad_request(refusal.to_string()).into());
+    }
     let evidence = form_get(&up.fields, "evidence")
         .unwrap_or("")
         .trim()
         .to_string();
+    // Only the owner's order may have documents stored for it.
+    state
+        .store
+        .order(c.scope(), id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(ApiError::not_found)?;
+    let ctx = ctx_for(&state, &c);
+    let kept = beian_service::attachments::keep(&state.store, &up.files, ctx.now)
+        .await
+        .map_err(store_error)?;
     glue::apply_event(
-        &ctx_for(&state, &c),
+        &ctx,
         id,
         Event::RequestRecheck {
             evidence,
-            attachments: up.files,
+            attachments: kept,
         },
     )
     .await?;
     Ok(Redirect::to(&format!("/console/orders/{id}?msg=recheck")).into_response())
+}
+
+/// 下载附件: a document a change request of the customer's own order lists; another
+/// customer's order, or a document it does not list, is not found.
+async fn attachment(
+    State(state): State<Arc<AppState>>,
+    caller: MaybeCaller,
+    Path((id, sha256)): Path<(i64, String)>,
+) -> PageResult {
+    let c = need_customer!(caller, &format!("/console/orders/{id}"));
+    if !attachments::is_sha256(&sha256) {
+        return Err(ApiError::not_found().into());
+    }
+    let file = state
+        .store
+        .attachment(c.scope(), id, &sha256)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(attachments::download(file))
 }
 
 async fn extension(

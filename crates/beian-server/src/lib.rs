@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod api;
 pub mod app;
+pub mod attachments;
 pub mod auth;
 pub mod console;
 pub mod error;

@@ -31,6 +31,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/ops/enforcement", get(enforcement))
         .route("/ops/orders/{id}", get(order))
         .route("/ops/orders/{id}/items/{pos}", get(item))
+        .route("/ops/orders/{id}/attachments/{sha256}", get(attachment))
         .route("/ops/orders/{id}/approve", post(approve))
         .route("/ops/orders/{id}/reject", post(reject))
         .route("/ops/orders/{id}/event/{kind}", post(event))
@@ -516,6 +517,25 @@ async fn item(
             json!({"base": "/ops", "back_label": "运营管理", "order": data["order"], "item": item, "can_act": false}),
         ),
     )
+}
+
+/// 下载附件: a document a change request of the order lists, for the reviewer.
+async fn attachment(
+    State(state): State<Arc<AppState>>,
+    caller: MaybeCaller,
+    Path((id, sha256)): Path<(i64, String)>,
+) -> PageResult {
+    let _c = need_staff!(caller, &format!("/ops/orders/{id}"));
+    if !crate::attachments::is_sha256(&sha256) {
+        return Err(ApiError::not_found().into());
+    }
+    let file = state
+        .store
+        .attachment(Scope::All, id, &sha256)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(crate::attachments::download(file))
 }
 
 fn ctx_for<'a>(state: &'a AppState, c: &Caller) -> glue::Ctx<'a> {

@@ -262,6 +262,46 @@ fn opinion_for(opinions: &Value, path: &str) -> Option<String> {
     }
 }
 
+/// A change request's attachments as the pages and the API list them: the name, the size
+/// in bytes and readable, and the key the download link is made of (null when the listing
+/// holds no valid key, so the page shows the name without a link).
+pub fn attachments(listed: &Value) -> Vec<Value> {
+    listed
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|a| {
+                    let sha256 = a
+                        .get("sha256")
+                        .and_then(Value::as_str)
+                        .filter(|s| crate::attachments::is_sha256(s));
+                    let size = a.get("size").and_then(Value::as_u64);
+                    json!({
+                        "name": a.get("name").and_then(Value::as_str).unwrap_or("附件"),
+                        "sha256": sha256,
+                        "size": size,
+                        "size_label": size.map(size_label),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A file size in the units people read: 字节 below 1 KB, then KB and MB with one decimal.
+pub fn size_label(bytes: u64) -> String {
+    const KB: f64 = 1024.0;
+    let b = bytes as f64;
+    if bytes < 1024 {
+        format!("{bytes} 字节")
+    } else if b < KB * KB {
+        format!("{:.1} KB", b / KB)
+    } else {
+        format!("{:.1} MB", b / (KB * KB))
+    }
+}
+
 pub fn change_request(cr: &ChangeRequest) -> Value {
     let opinions = cr.opinions.clone().unwrap_or(Value::Null);
     let fields: Vec<Value> = cr
@@ -299,7 +339,7 @@ pub fn change_request(cr: &ChangeRequest) -> Value {
         "fields": fields,
         "note": cr.fields.get("note").and_then(Value::as_str).unwrap_or(""),
         "site": cr.fields.get("site"),
-        "attachments": cr.attachments,
+        "attachments": attachments(&cr.attachments),
         "opinion_note": opinion_for(&opinions, "note"),
         "created_at": beijing(cr.created_at),
         "decided_at": cr.decided_at.map(beijing),

@@ -574,3 +574,376 @@ async fn operators_search_by_number_code_domain_and_name() {
         .unwrap();
     assert_eq!(resp.status(), 403);
 }
+
+/// A `multipart/form-data` body built by hand, so that the test chooses exactly what a
+/// browser would send: text fields, then files with their names and claimed types.
+fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----beian-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (file_name, content_type, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"attachment\"; \
+                 filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A small PDF with binary bytes after the header, as scanners write them.
+fn licence_pdf() -> Vec<u8> {
+    let mut pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <</Type /Catalog>> endobj\n".to_vec();
+    pdf.extend((0..=255_u8).cycle().take(4096));
+    pdf.extend_from_slice(b"\n%%EOF\n");
+    pdf
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
+}
+
+async fn csrf_of(client: &reqwest::Client, url: String) -> String {
+    let page = client.get(url).send().await.unwrap().text().await.unwrap();
+    common::between(&page, "name=\"csrf\" value=\"", "\"").expect("csrf field")
+}
+
+async fn post_form(
+    client: &reqwest::Client,
+    url: String,
+    (content_type, body): (String, Vec<u8>),
+) -> reqwest::Response {
+    client
+        .post(url)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn attachment_count(w: &common::World) -> i64 {
+    let pool = w
+        .store()
+        .sqlite_pool()
+        .expect("the test world is on SQLite");
+    sqlx::query_scalar("SELECT COUNT(*) FROM attachments")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_uploaded_with_a_change_reach_the_reviewer_and_nobody_else() {
+    let w = world("attachments", |_| {}).await;
+    let (a_order, b_order) = (w.a.order_id, w.b.order_id);
+    let a = session(&w, &w.a.login).await;
+    let change_url = |id: i64| w.url(&format!("/console/orders/{id}/change"));
+    let csrf = csrf_of(
+        &a,
+        w.url(&format!(
+            "/console/orders/{a_order}/change?kind=change_website"
+        )),
+    )
+    .await;
+    let form_page = a
+        .get(w.url(&format!(
+            "/console/orders/{a_order}/change?kind=change_website"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(form_page.contains("multiple") && form_page.contains("每个不超过 10 MB"));
+
+    // Customer A submits a change with a PDF (and the empty part of an unused file input).
+    let pdf = licence_pdf();
+    let sha = sha256_hex(&pdf);
+    let name = "营业执照（副本）.pdf";
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("kind", "change_website"),
+        ("site", "0"),
+        ("path", "websites[0].name"),
+        ("value", "云帆数据官网"),
+        ("note", "按首页标题变更网站名称，附营业执照"),
+    ];
+    let resp = post_form(
+        &a,
+        change_url(a_order),
+        multipart(
+            &fields,
+            &[
+                (name, "application/pdf", &pdf),
+                ("", "application/octet-stream", b""),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());
+    let order = w
+        .store()
+        .order(beian_store::Scope::All, a_order)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(order.state, "submitted");
+    assert_eq!(attachment_count(&w).await, 1);
+
+    // The customer's order page links the document; the customer downloads it.
+    let customer_link = format!("/console/orders/{a_order}/attachments/{sha}");
+    let page = a
+        .get(w.url(&format!("/console/orders/{a_order}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // (The template escapes the slash of its base path: `&#x2f;console/orders/…`.)
+    assert!(
+        page.contains(&format!("console/orders/{a_order}/attachments/{sha}\"")),
+        "{page}"
+    );
+    assert!(page.contains(name) && page.contains("4.1 KB"));
+    let own = a.get(w.url(&customer_link)).send().await.unwrap();
+    assert_eq!(own.status(), 200);
+    assert_eq!(own.bytes().await.unwrap().as_ref(), pdf.as_slice());
+
+    // The operator sees it on the review page and downloads it byte for byte.
+    let op = session(&w, &w.operator).await;
+    let ops_link = format!("/ops/orders/{a_order}/attachments/{sha}");
+    let page = op
+        .get(w.url(&format!("/ops/orders/{a_order}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let review = &page[page.find("id=\"review\"").expect("the review card")..];
+    assert!(
+        review.contains(&format!("ops/orders/{a_order}/attachments/{sha}\"")),
+        "the review card links it"
+    );
+    let resp = op.get(w.url(&ops_link)).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(header("content-type"), "application/pdf");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    let disposition = header("content-disposition");
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    assert!(
+        disposition.contains(
+            "filename*=UTF-8''%E8%90%A5%E4%B8%9A%E6%89%A7%E7%85%A7%EF%BC%88%E5%89%AF%E6%9C%AC%EF%BC%89.pdf"
+        ),
+        "{disposition}"
+    );
+    assert!(header("cache-control").contains("no-store"));
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), pdf.as_slice());
+    // The API's order shows the same listing.
+    let top = token(&w, &w.operator).await;
+    let (_, order_json) = get(
+        &reqwest::Client::new(),
+        w.url(&format!("/api/v1/orders/{a_order}")),
+        &top,
+    )
+    .await;
+    let listed = &order_json["change_requests"][0]["attachments"][0];
+    assert_eq!(listed["name"], name);
+    assert_eq!(listed["sha256"], sha.as_str());
+    assert_eq!(listed["size"], pdf.len());
+
+    // Customer B: not through A's order, not through B's own order, not as staff.
+    let b = session(&w, &w.b.login).await;
+    for path in [
+        customer_link.clone(),
+        format!("/console/orders/{b_order}/attachments/{sha}"),
+        format!("/console/orders/{a_order}/attachments/{}", &sha[..63]),
+    ] {
+        let resp = b.get(w.url(&path)).send().await.unwrap();
+        assert_eq!(resp.status(), 404, "{path}");
+        let body = resp.text().await.unwrap();
+        assert!(body.contains("找不到"), "{path}");
+        assert!(!body.contains("%PDF"), "{path}");
+    }
+    assert_eq!(b.get(w.url(&ops_link)).send().await.unwrap().status(), 403);
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = anonymous.get(w.url(&customer_link)).send().await.unwrap();
+    assert_eq!(resp.status(), 303, "to the login page");
+    assert_eq!(
+        op.get(w.url(&format!("/ops/orders/{b_order}/attachments/{sha}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404,
+        "staff too read a document only through an order that lists it"
+    );
+
+    // B's uploads are judged by their bytes: a program renamed .pdf is refused by name,
+    // the form comes back with what B typed, nothing is stored and the order stays.
+    let csrf_b = csrf_of(
+        &b,
+        w.url(&format!(
+            "/console/orders/{b_order}/change?kind=change_website"
+        )),
+    )
+    .await;
+    let b_fields = [
+        ("csrf", csrf_b.as_str()),
+        ("kind", "change_website"),
+        ("site", "0"),
+        ("path", "websites[0].name"),
+        ("value", "星海网络官网"),
+        ("note", "附前置审批文件"),
+    ];
+    let program =
+        b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xffThis program cannot be run in DOS mode";
+    let resp = post_form(
+        &b,
+        change_url(b_order),
+        multipart(&b_fields, &[("前置审批.pdf", "application/pdf", program)]),
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    let page = resp.text().await.unwrap();
+    assert!(
+        page.contains("附件「前置审批.pdf」不是 PDF、JPG 或 PNG 文件"),
+        "{page}"
+    );
+    assert!(
+        page.contains("id=\"change-form\""),
+        "the form is shown again"
+    );
+    assert!(page.contains("value=\"星海网络官网\"") && page.contains("附前置审批文件"));
+    for raw in RAW_PII {
+        assert!(!page.contains(raw), "{raw} on the refused form");
+    }
+    // Too large a file, and too many files, are refused the same way.
+    let mut big = b"%PDF-1.7\n".to_vec();
+    big.resize(10 * 1024 * 1024 + 1, b'0');
+    let resp = post_form(
+        &b,
+        change_url(b_order),
+        multipart(&b_fields, &[("扫描件.pdf", "application/pdf", &big)]),
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("附件「扫描件.pdf」超过 10 MB")
+    );
+    let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
+    let six: Vec<(String, Vec<u8>)> = (0..6)
+        .map(|i| {
+            let mut bytes = png.clone();
+            bytes.push(i);
+            (format!("截图{i}.png"), bytes)
+        })
+        .collect();
+    let files: Vec<(&str, &str, &[u8])> = six
+        .iter()
+        .map(|(n, b)| (n.as_str(), "image/png", b.as_slice()))
+        .collect();
+    let resp = post_form(&b, change_url(b_order), multipart(&b_fields, &files)).await;
+    assert_eq!(resp.status(), 400);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("每次最多上传 5 个附件，本次选择了 6 个")
+    );
+    // The re-check form's evidence obeys the same rules.
+    let resp = post_form(
+        &b,
+        w.url(&format!("/console/orders/{b_order}/recheck")),
+        multipart(
+            &[("csrf", csrf_b.as_str()), ("evidence", "已修改首页标题")],
+            &[("整改截图.png", "image/png", program)],
+        ),
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("附件「整改截图.png」不是 PDF、JPG 或 PNG 文件")
+    );
+    assert_eq!(attachment_count(&w).await, 1, "nothing refused was stored");
+    let order = w
+        .store()
+        .order(beian_store::Scope::All, b_order)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(order.state, "issued");
+
+    // The upload routes take five files at nearly the limit each, far above the body
+    // limit of every other route, which still refuses such a body.
+    let near: Vec<(String, Vec<u8>)> = (0..5_u8)
+        .map(|i| {
+            let mut bytes = if i % 2 == 0 {
+                b"%PDF-1.7\n".to_vec()
+            } else {
+                b"\xff\xd8\xff\xe0\x00\x10JFIF".to_vec()
+            };
+            bytes.resize(10 * 1024 * 1024 - 4096, i);
+            (format!("材料{i}"), bytes)
+        })
+        .collect();
+    let files: Vec<(&str, &str, &[u8])> = near
+        .iter()
+        .map(|(n, b)| (n.as_str(), "application/octet-stream", b.as_slice()))
+        .collect();
+    let resp = post_form(&b, change_url(b_order), multipart(&b_fields, &files)).await;
+    assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());
+    assert_eq!(attachment_count(&w).await, 6);
+    let jpeg_link = format!(
+        "/ops/orders/{b_order}/attachments/{}",
+        sha256_hex(&near[1].1)
+    );
+    let resp = op.get(w.url(&jpeg_link)).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "image/jpeg");
+    assert!(
+        resp.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("%E6%9D%90%E6%96%991")
+    );
+    let resp = b
+        .post(w.url(&format!("/console/orders/{b_order}/extension")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![b'a'; 11 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+}

@@ -259,6 +259,19 @@ async fn customer_fixes_operator_approves_row_returns_to_normal() {
         .send_keys("首页标题已改为“云帆数据官网”，同步变更备案网站名称")
         .await
         .unwrap();
+    // A scanned document chosen in the file input, as a customer would: a real PDF, the
+    // only kind of file (with JPEG and PNG) the form takes.
+    let mut pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <</Type /Catalog>> endobj\n".to_vec();
+    pdf.extend((0..=255_u8).cycle().take(2048));
+    pdf.extend_from_slice(b"\n%%EOF\n");
+    let pdf_path = w.dir.join("营业执照.pdf");
+    std::fs::write(&pdf_path, &pdf).expect("write the PDF");
+    c.find(Locator::Id("attachment"))
+        .await
+        .unwrap()
+        .send_keys(pdf_path.to_str().expect("a UTF-8 path"))
+        .await
+        .unwrap();
     shot(&c, "change").await;
     c.find(Locator::Id("submit-change"))
         .await
@@ -291,6 +304,37 @@ async fn customer_fixes_operator_approves_row_returns_to_normal() {
     assert!(
         c.source().await.unwrap().contains("云帆数据官网"),
         "the reviewer sees the new value"
+    );
+    // …and the document, linked in the review card, its bytes kept as uploaded.
+    let link = c
+        .find(Locator::Css("#review-attachments a.attachment"))
+        .await
+        .unwrap();
+    assert_eq!(link.text().await.unwrap(), "营业执照.pdf");
+    let sha256 = link
+        .attr("data-sha256")
+        .await
+        .unwrap()
+        .expect("the link names its document");
+    assert!(
+        link.attr("href")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+            .ends_with(&format!(
+                "/ops/orders/{}/attachments/{sha256}",
+                w.a.order_id
+            ))
+    );
+    let kept = w
+        .store()
+        .attachment(beian_store::Scope::All, w.a.order_id, &sha256)
+        .await
+        .unwrap()
+        .expect("the bytes are stored");
+    assert_eq!(
+        (kept.bytes, kept.media_type.as_str()),
+        (pdf, "application/pdf")
     );
     shot(&c, "review").await;
     c.find(Locator::Id("approve"))

@@ -5,6 +5,7 @@
 //! same way: load a snapshot, ask the pure state machine, write the result with a
 //! conditional update and its audit row in one transaction.
 
+pub mod attachments;
 pub mod change;
 pub mod notify;
 pub mod orders;

@@ -17,11 +17,11 @@ use beian_domain::workflow::{
     Attachment, ChangeKind, ChangeRequest, Event, FieldChange, FieldOpinion, MiitOutcome,
     WorkflowPolicy, WorkingCalendar,
 };
+use beian_service::attachments::{self, Upload};
 use beian_service::{Orders, ServiceError};
 use beian_store::Scope;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::commands::db_args::{
     ActAs, DbArgs, account_for, beijing, block_on, parse_act_as, state_label,
@@ -67,7 +67,7 @@ enum Action {
         /// 删除一个字段或列表中的一项，如 websites[1]（可重复）
         #[arg(long = "unset", value_name = "PATH")]
         unset: Vec<String>,
-        /// 附件（营业执照、身份证扫描件等），记录文件名、大小和 SHA-256（可重复）
+        /// 附件（营业执照、前置审批文件等扫描件）：PDF、JPG 或 PNG，每个不超过 10 MB，最多 5 个；原件存入数据库供审核员查看（可重复）
         #[arg(long = "attach", value_name = "FILE")]
         attach: Vec<PathBuf>,
         /// 给审核员的说明
@@ -125,7 +125,7 @@ enum Action {
         /// 做了哪些整改
         #[arg(long)]
         evidence: String,
-        /// 证明材料（可重复）
+        /// 证明材料：PDF、JPG 或 PNG，每个不超过 10 MB，最多 5 个（可重复）
         #[arg(long = "attach", value_name = "FILE")]
         attach: Vec<PathBuf>,
     },
@@ -244,23 +244,43 @@ fn value_at(root: &Value, path: &str) -> Option<String> {
     }
 }
 
-fn attachments(paths: &[PathBuf]) -> anyhow::Result<Vec<Attachment>> {
+/// Reads the files given with `--attach` and holds them to the console's upload rules
+/// (`beian_service::attachments`): PDF, JPEG or PNG by content, at most 10 MiB each and 5
+/// in all. A refused file is bad input (exit 2), named in the message.
+fn read_attachments(paths: &[PathBuf]) -> anyhow::Result<Vec<Upload>> {
+    attachments::check_count(paths.len())?;
     paths
         .iter()
         .map(|path| {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("无法读取附件 {}", path.display()))?;
-            let digest = Sha256::digest(&bytes);
-            Ok(Attachment {
-                name: path
+            let name = attachments::clean_name(
+                &path
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_else(|| path.display().to_string()),
-                sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
-                size: bytes.len() as u64,
-            })
+            );
+            // The size first, so that a huge file is refused without being read.
+            let size = std::fs::metadata(path)
+                .with_context(|| format!("无法读取附件 {}", path.display()))?
+                .len();
+            attachments::check_size(&name, size)?;
+            let bytes =
+                std::fs::read(path).with_context(|| format!("无法读取附件 {}", path.display()))?;
+            Ok(Upload::check(&name, bytes)?)
         })
         .collect()
+}
+
+/// Reads, checks and stores the files of `--attach`, so that the reviewer can open them;
+/// the event then lists them by name, SHA-256 and size.
+async fn keep_attachments(
+    store: &beian_store::Store,
+    paths: &[PathBuf],
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Attachment>> {
+    let uploads = read_attachments(paths)?;
+    attachments::keep(store, &uploads, now)
+        .await
+        .context("无法保存附件")
 }
 
 fn common(action: &Action) -> &Common {
@@ -387,7 +407,7 @@ async fn event_for(
             Event::Submit(ChangeRequest {
                 kind: *kind,
                 fields,
-                attachments: attachments(attach)?,
+                attachments: keep_attachments(store, attach, now).await?,
                 note: note.clone(),
             })
         }
@@ -433,7 +453,7 @@ async fn event_for(
             evidence, attach, ..
         } => Event::RequestRecheck {
             evidence: evidence.clone(),
-            attachments: attachments(attach)?,
+            attachments: keep_attachments(store, attach, now).await?,
         },
         Action::Appeal { reason, .. } => Event::Appeal {
             reason: reason.clone(),
