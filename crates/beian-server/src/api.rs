@@ -398,6 +398,20 @@ async fn post_event(
             format!("事件格式错误：{e}"),
         )
     })?;
+    // The API has no upload: a document listed here would have no bytes of the caller's
+    // own, and a listed hash that someone else uploaded would open their document.
+    let listed = match &event {
+        Event::Submit(change) => change.attachments.len(),
+        Event::RequestRecheck { attachments, .. } => attachments.len(),
+        _ => 0,
+    };
+    if listed > 0 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_event",
+            "接口不接受附件：请在控制台的整改单页面上传附件（PDF、JPG 或 PNG）",
+        ));
+    }
     let ctx = glue::Ctx {
         store: &state.store,
         policy: &state.config.policy,

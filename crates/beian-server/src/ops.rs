@@ -724,16 +724,24 @@ async fn start_run(
         Some("all") => None,
         _ => Some("rectification"),
     };
-    let (run_id, queued) = beian_service::start_run(
-        &state.store,
-        "sweep",
-        status,
-        beian_service::Spread::Now,
-        Utc::now(),
-    )
-    .await
-    .map_err(ApiError::internal)?;
-    tracing::info!(account = c.account.id, run_id, queued, "run started");
+    // Queueing a million filings takes tens of seconds: the page answers at once and the
+    // run shows up in the list, with its progress, as soon as it is counted.
+    let store = state.store.clone();
+    let account = c.account.id;
+    tokio::spawn(async move {
+        match beian_service::start_run(
+            &store,
+            "sweep",
+            status,
+            beian_service::Spread::Now,
+            Utc::now(),
+        )
+        .await
+        {
+            Ok((run_id, queued)) => tracing::info!(account, run_id, queued, "run started"),
+            Err(error) => tracing::error!(account, %error, "run could not be started"),
+        }
+    });
     Ok(Redirect::to("/ops/runs?msg=run").into_response())
 }
 

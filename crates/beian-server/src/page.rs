@@ -84,7 +84,10 @@ pub fn flash(code: Option<&str>) -> serde_json::Value {
         "extension" => ("ok", "延期申请已提交，等待审核员审批。"),
         "appeal" => ("ok", "申诉已提交。"),
         "done" => ("ok", "操作已完成。"),
-        "run" => ("ok", "核查任务已开始。"),
+        "run" => (
+            "ok",
+            "核查任务正在排队，刷新页面即可看到进度；由工作进程（beian worker）执行。",
+        ),
         _ => return serde_json::Value::Null,
     };
     json!({"kind": kind, "text": text})

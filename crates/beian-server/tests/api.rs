@@ -92,6 +92,29 @@ async fn the_workflow_through_the_api_ends_in_normal() {
     .await
     .unwrap();
     assert_eq!(resp.status(), 422, "a malformed event is refused");
+    // The API takes no documents: a listed hash would name bytes the caller never sent.
+    let with_attachment = json!({"kind": "submit", "data": {
+        "kind": "变更网站",
+        "fields": [{"path": "websites[0].name", "old": "云帆数据", "new": "欢迎光临"}],
+        "attachments": [{"name": "营业执照.pdf", "sha256": "ab".repeat(32), "size": 1024}],
+        "note": "按首页标题变更网站名称",
+    }});
+    let resp = post(&ta, w.a.order_id, with_attachment, "k0a")
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        422,
+        "attachments are uploaded in the console"
+    );
+    let body: Value = resp.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("控制台"),
+        "{body}"
+    );
     let submit = json!({"kind": "submit", "data": {
         "kind": "变更网站",
         "fields": [{"path": "websites[0].name", "old": "云帆数据", "new": "欢迎光临"}],
