@@ -139,7 +139,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         // change and re-check forms in console.rs), which set their own, just above what
         // the upload rules allow (`attachments::UPLOAD_BODY_LIMIT`).
         .layer(axum::extract::DefaultBodyLimit::max(10 * 1024 * 1024))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span),
+        )
         .with_state(state)
 }
 
@@ -179,4 +181,21 @@ pub async fn start(state: Arc<AppState>) -> Result<Running, StartError> {
     let task = tokio::spawn(async move { axum::serve(listener, app).await });
     tracing::info!(%addr, "beian serve listening");
     Ok(Running { addr, state, task })
+}
+
+/// The span of one request in the log: the method, the path and the query with any ID
+/// number or phone masked (an operator searches by them; a footer snippet is asked for
+/// with a filing number), instead of tower-http's default, which logs the URI as sent.
+fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    let uri = request.uri();
+    let query = uri
+        .query()
+        .map(beian_domain::pii::mask_text)
+        .unwrap_or_default();
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        path = %uri.path(),
+        query = %query,
+    )
 }

@@ -58,8 +58,14 @@ impl ApiError {
     pub fn forbidden() -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", "当前账号无权执行此操作")
     }
+    /// A refused request. The message often repeats what was sent (a number that is not a
+    /// filing number may be a phone), so ID numbers and phones in it are masked.
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            beian_domain::pii::mask_text(&message.into()),
+        )
     }
     pub fn invalid_transition(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "invalid_transition", message)

@@ -235,6 +235,25 @@ async fn no_foreign_reads_or_writes_and_no_unmasked_numbers() {
     );
     assert!(w.store().audit_verify().await.unwrap().is_intact());
 
+    // An operator who searches by an ID number, and a footer snippet asked for with one in
+    // its query: the request log must not keep the query as typed.
+    let operator = common::session(&w, &w.operator).await;
+    // (The search page keeps the operator's own text in its search box; the footer
+    // snippet's refusal must not repeat the number.)
+    let resp = operator
+        .get(w.url(&format!("/ops/search?q={}", RAW_PII[0])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let resp = operator
+        .get(w.url(&format!("/api/v1/footer-snippet?icp={}", RAW_PII[2])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    bodies.push_str(&resp.text().await.unwrap());
+
     // The personal numbers appear nowhere: not in any answer, not in any log line.
     let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
     assert!(
