@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use beian_domain::workflow::Event;
@@ -66,6 +67,12 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(list_orders))
         .routes(routes!(get_order))
         .routes(routes!(post_event))
+        .merge(
+            // Only the upload takes a body as large as the upload rules allow.
+            OpenApiRouter::new()
+                .routes(routes!(upload_attachments))
+                .layer(DefaultBodyLimit::max(crate::attachments::UPLOAD_BODY_LIMIT)),
+        )
         .routes(routes!(list_inbox))
         .routes(routes!(read_inbox))
         .routes(routes!(dashboard))
@@ -398,18 +405,23 @@ async fn post_event(
             format!("事件格式错误：{e}"),
         )
     })?;
-    // The API has no upload: a document listed here would have no bytes of the caller's
-    // own, and a listed hash that someone else uploaded would open their document.
+    // A listed document must have been uploaded for this order (`upload_attachments`, or
+    // the console): a hash alone names somebody's bytes, and listing one uploaded for
+    // another order would open that order's document to the caller.
     let listed = match &event {
-        Event::Submit(change) => change.attachments.len(),
-        Event::RequestRecheck { attachments, .. } => attachments.len(),
-        _ => 0,
+        Event::Submit(change) => change.attachments.as_slice(),
+        Event::RequestRecheck { attachments, .. } => attachments.as_slice(),
+        _ => &[],
     };
-    if listed > 0 {
+    if let Err(refusal) =
+        beian_service::attachments::check_listed(&state.store, caller.scope(), id, listed)
+            .await
+            .map_err(store_error)?
+    {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_event",
-            "接口不接受附件：请在控制台的整改单页面上传附件（PDF、JPG 或 PNG）",
+            refusal.to_string(),
         ));
     }
     let ctx = glue::Ctx {
@@ -424,6 +436,118 @@ async fn post_event(
     let out = glue::apply_event(&ctx, id, event).await?;
     Ok(Json(
         json!({"order": present::order(&out.order), "audit_seq": out.audit_seq}),
+    ))
+}
+
+/// 上传附件的表单：一个或多个 `file` 部分，每个为 PDF、JPG 或 PNG 文件（按内容判断），每个不超过 10 MB，每次最多 5 个.
+///
+/// It only describes the form in the OpenAPI document: the handler reads the parts as a
+/// stream (`attachments::read_form`) instead of deserializing them.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// 附件文件（可重复）.
+    #[schema(schema_with = file_parts)]
+    pub file: Vec<Vec<u8>>,
+}
+
+/// The `file` property: repeated parts, each a file's bytes (OpenAPI 3.1 spells a binary
+/// string with `contentMediaType`; utoipa would describe `Vec<Vec<u8>>` as arrays of
+/// integers).
+fn file_parts() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .description(Some("附件文件（可重复）"))
+        .min_items(Some(1))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .content_media_type("application/octet-stream"),
+        )
+        .build()
+}
+
+/// 已上传的附件：在 submit 或 request_recheck 事件的 attachments 中原样列出.
+#[derive(Serialize, ToSchema)]
+pub struct UploadedAttachment {
+    /// 文件名（已去掉路径与控制字符）.
+    pub name: String,
+    /// 内容的 SHA-256（小写十六进制）.
+    pub sha256: String,
+    /// 字节数.
+    pub size: u64,
+}
+
+/// Stores documents for an order, under the console's rules, and records them as uploaded
+/// for it, so that a later `submit` or `request_recheck` of this order may list them.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/attachments", tag = "orders", security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "整改单 id"), ("Idempotency-Key" = Option<String>, Header, description = "幂等键")),
+    request_body(content = inline(UploadForm), content_type = "multipart/form-data"),
+    responses((status = 201, body = Vec<UploadedAttachment>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn upload_attachments(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    mp: Result<Multipart, MultipartRejection>,
+) -> Result<(StatusCode, Json<Vec<UploadedAttachment>>), ApiError> {
+    caller.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    // A foreign order is 404 before the body is looked at.
+    state
+        .store
+        .order(caller.scope(), id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(ApiError::not_found)?;
+    // axum answers any unreadable form with 400; a body that is no form at all (JSON, or
+    // none) is the 415 the document promises.
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.get(..19)
+                .is_some_and(|p| p.eq_ignore_ascii_case("multipart/form-data"))
+        });
+    let mp = mp.map_err(|e| {
+        if !is_form || e.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+            ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "请求体须为 multipart/form-data，文件放在 file 字段中",
+            )
+        } else {
+            ApiError::bad_request(format!("表单格式错误：{}", e.body_text()))
+        }
+    })?;
+    let form = crate::attachments::read_form(mp).await?;
+    if let Some(refusal) = form.refusal {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_attachment",
+            refusal.to_string(),
+        ));
+    }
+    if form.files.is_empty() {
+        return Err(ApiError::bad_request(
+            "没有收到附件：请在 file 字段中上传 PDF、JPG 或 PNG 文件",
+        ));
+    }
+    let kept =
+        beian_service::attachments::keep(&state.store, caller.scope(), id, &form.files, Utc::now())
+            .await
+            .map_err(store_error)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            kept.into_iter()
+                .map(|a| UploadedAttachment {
+                    name: a.name,
+                    sha256: a.sha256,
+                    size: a.size,
+                })
+                .collect(),
+        ),
     ))
 }
 

@@ -135,9 +135,9 @@ pub fn router(state: Arc<AppState>) -> Router {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
-        // The body limit of every route but the two that take uploaded documents (the
-        // change and re-check forms in console.rs), which set their own, just above what
-        // the upload rules allow (`attachments::UPLOAD_BODY_LIMIT`).
+        // The body limit of every route but the three that take uploaded documents (the
+        // change and re-check forms in console.rs, the API's upload in api.rs), which set
+        // their own, just above what the upload rules allow (`attachments::UPLOAD_BODY_LIMIT`).
         .layer(axum::extract::DefaultBodyLimit::max(10 * 1024 * 1024))
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span),

@@ -1,5 +1,5 @@
-//! 附件 — documents in and out of the console: reading the upload forms (the rules are
-//! `beian_service::attachments`, shared with the CLI) and answering a download.
+//! 附件 — documents in and out of the console and the API: reading the upload forms (the
+//! rules are `beian_service::attachments`, shared with the CLI) and answering a download.
 //!
 //! The forms are read as a stream so that an oversized file is refused by name as soon
 //! as it passes the limit, without holding it; the request body limit of the upload

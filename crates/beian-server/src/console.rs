@@ -821,7 +821,7 @@ async fn change_submit(
         .trim()
         .to_string();
     let ctx = ctx_for(&state, &c);
-    let kept = beian_service::attachments::keep(&state.store, &up.files, ctx.now)
+    let kept = beian_service::attachments::keep(&state.store, c.scope(), id, &up.files, ctx.now)
         .await
         .map_err(store_error)?;
     let change = build_change(kind, body.as_ref(), site, &up.fields, note, kept);
@@ -858,7 +858,7 @@ async fn recheck(
         .map_err(store_error)?
         .ok_or_else(ApiError::not_found)?;
     let ctx = ctx_for(&state, &c);
-    let kept = beian_service::attachments::keep(&state.store, &up.files, ctx.now)
+    let kept = beian_service::attachments::keep(&state.store, c.scope(), id, &up.files, ctx.now)
         .await
         .map_err(store_error)?;
     glue::apply_event(
@@ -873,8 +873,9 @@ async fn recheck(
     Ok(Redirect::to(&format!("/console/orders/{id}?msg=recheck")).into_response())
 }
 
-/// 下载附件: a document a change request of the customer's own order lists; another
-/// customer's order, or a document it does not list, is not found.
+/// 下载附件: a document a change request of the customer's own order lists, or one
+/// uploaded for that order (a re-check's documents); another customer's order, or a
+/// document neither lists nor was uploaded for it, is not found.
 async fn attachment(
     State(state): State<Arc<AppState>>,
     caller: MaybeCaller,

@@ -43,8 +43,15 @@ pub async fn layer(State(state): State<Arc<AppState>>, req: Request, next: Next)
         // Anonymous POSTs (the public self-check) change nothing worth remembering.
         _ => return next.run(req).await,
     };
+    // The upload route takes bodies up to the upload rules' total; every other route
+    // refuses more than `MAX_BODY` anyway.
+    let limit = if req.uri().path().ends_with("/attachments") {
+        crate::attachments::UPLOAD_BODY_LIMIT
+    } else {
+        MAX_BODY
+    };
     let (parts, body) = req.into_parts();
-    let bytes = match to_bytes(body, MAX_BODY).await {
+    let bytes = match to_bytes(body, limit).await {
         Ok(b) => b,
         Err(_) => return ApiError::bad_request("请求体过大").into_response(),
     };

@@ -359,7 +359,12 @@ pub fn timeline(entries: &[AuditEntry], staff: bool) -> Vec<Value> {
         .iter()
         .map(|e| {
             let detail: Value = serde_json::from_str(&e.detail).unwrap_or(Value::Null);
-            let inner = detail.get("detail").unwrap_or(&detail);
+            // The audit row wraps the event's data: `{account_id, customer_id, data: {…,
+            // detail: <event data>}}` (older rows: `{detail}` or the data itself).
+            let inner = detail
+                .pointer("/data/detail")
+                .or_else(|| detail.get("detail"))
+                .unwrap_or(&detail);
             let note = ["reason", "evidence", "opinion", "note"]
                 .iter()
                 .find_map(|k| inner.get(*k).and_then(Value::as_str))
@@ -375,12 +380,25 @@ pub fn timeline(entries: &[AuditEntry], staff: bool) -> Vec<Value> {
                 other if staff => other.to_string(),
                 _ => "系统".to_string(),
             };
+            // A re-check request's documents are listed by its event alone (no change
+            // request lists them), so the timeline is where they are shown; a submit's
+            // documents are on its change request's card.
+            let documents =
+                if e.action.strip_prefix("order.").unwrap_or(&e.action) == "request_recheck" {
+                    inner
+                        .get("attachments")
+                        .map(attachments)
+                        .unwrap_or_default()
+                } else {
+                    Vec::new()
+                };
             json!({
                 "label": audit_label(&e.action),
                 "actor": actor,
                 "at": beijing(e.at()),
                 "to": e.to.as_deref().map(order_state_label),
                 "detail": note,
+                "attachments": documents,
             })
         })
         .collect()

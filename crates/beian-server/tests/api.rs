@@ -92,7 +92,7 @@ async fn the_workflow_through_the_api_ends_in_normal() {
     .await
     .unwrap();
     assert_eq!(resp.status(), 422, "a malformed event is refused");
-    // The API takes no documents: a listed hash would name bytes the caller never sent.
+    // A listed document must have been uploaded for this order first.
     let with_attachment = json!({"kind": "submit", "data": {
         "kind": "变更网站",
         "fields": [{"path": "websites[0].name", "old": "云帆数据", "new": "欢迎光临"}],
@@ -102,17 +102,14 @@ async fn the_workflow_through_the_api_ends_in_normal() {
     let resp = post(&ta, w.a.order_id, with_attachment, "k0a")
         .await
         .unwrap();
-    assert_eq!(
-        resp.status(),
-        422,
-        "attachments are uploaded in the console"
-    );
+    assert_eq!(resp.status(), 422, "a hash never uploaded");
     let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_event");
     assert!(
         body["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("控制台"),
+            .contains("未上传到本整改单"),
         "{body}"
     );
     let submit = json!({"kind": "submit", "data": {
@@ -286,6 +283,14 @@ async fn the_openapi_document_and_its_page_are_served() {
     ] {
         assert!(spec["paths"].get(p).is_some(), "{p} documented");
     }
+    let upload = &spec["paths"]["/api/v1/orders/{id}/attachments"]["post"];
+    let form = &upload["requestBody"]["content"]["multipart/form-data"]["schema"];
+    assert_eq!(form["properties"]["file"]["type"], "array", "{upload}");
+    assert_eq!(
+        form["properties"]["file"]["items"]["contentMediaType"], "application/octet-stream",
+        "{upload}"
+    );
+    assert!(upload["responses"].get("201").is_some(), "{upload}");
     let page = reqwest::get(w.url("/api/docs"))
         .await
         .unwrap()
@@ -601,6 +606,15 @@ async fn operators_search_by_number_code_domain_and_name() {
 /// A `multipart/form-data` body built by hand, so that the test chooses exactly what a
 /// browser would send: text fields, then files with their names and claimed types.
 fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    multipart_named("attachment", fields, files)
+}
+
+/// [`multipart`] with the files under the form field `field`.
+fn multipart_named(
+    field: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+) -> (String, Vec<u8>) {
     let boundary = "----beian-test-boundary-7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
     for (name, value) in fields {
@@ -614,7 +628,7 @@ fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String,
     for (file_name, content_type, bytes) in files {
         body.extend_from_slice(
             format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"attachment\"; \
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; \
                  filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
             )
             .as_bytes(),
@@ -969,4 +983,187 @@ async fn documents_uploaded_with_a_change_reach_the_reviewer_and_nobody_else() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 413);
+}
+
+/// Uploads `files` to order `id` through the API as the holder of `token`.
+async fn api_upload(
+    w: &common::World,
+    token: &str,
+    id: i64,
+    files: &[(&str, &str, &[u8])],
+) -> (u16, Value) {
+    let (content_type, body) = multipart_named("file", &[], files);
+    let resp = reqwest::Client::new()
+        .post(w.url(&format!("/api/v1/orders/{id}/attachments")))
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_uploaded_through_the_api_may_be_listed_by_their_own_order_only() {
+    let w = world("api-upload", |_| {}).await;
+    let (a_order, b_order) = (w.a.order_id, w.b.order_id);
+    let ta = token(&w, &w.a.login).await;
+    let tb = token(&w, &w.b.login).await;
+    let http = reqwest::Client::new();
+    let event = |t: &str, id: i64, body: Value| {
+        http.post(w.url(&format!("/api/v1/orders/{id}/events")))
+            .bearer_auth(t.to_string())
+            .json(&body)
+            .send()
+    };
+
+    // A uploads a licence to A's order: 201 with what an event lists.
+    let pdf = licence_pdf();
+    let sha = sha256_hex(&pdf);
+    let (status, kept) = api_upload(
+        &w,
+        &ta,
+        a_order,
+        &[("营业执照.pdf", "application/pdf", &pdf)],
+    )
+    .await;
+    assert_eq!(status, 201, "{kept}");
+    assert_eq!(
+        kept,
+        json!([{"name": "营业执照.pdf", "sha256": sha, "size": pdf.len()}])
+    );
+    // B cannot upload to A's order, and learns nothing of it.
+    let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR-b".to_vec();
+    let (status, body) = api_upload(&w, &tb, a_order, &[("截图.png", "image/png", &png)]).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    // B's upload to B's own order.
+    let (status, b_kept) = api_upload(&w, &tb, b_order, &[("截图.png", "image/png", &png)]).await;
+    assert_eq!(status, 201, "{b_kept}");
+    let b_sha = b_kept[0]["sha256"].as_str().unwrap().to_owned();
+    // The console's rules: a program named .pdf is refused by name, nothing chosen is 400,
+    // a JSON body is 415.
+    let program = b"MZ\x90\x00\x03\x00\x00\x00";
+    let (status, body) = api_upload(
+        &w,
+        &ta,
+        a_order,
+        &[("授权书.pdf", "application/pdf", program)],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("invalid_attachment"))
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("「授权书.pdf」"),
+        "{body}"
+    );
+    let (status, _) = api_upload(&w, &ta, a_order, &[]).await;
+    assert_eq!(status, 400);
+    let resp = http
+        .post(w.url(&format!("/api/v1/orders/{a_order}/attachments")))
+        .bearer_auth(&ta)
+        .json(&json!({"file": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 415);
+
+    let submit = |listed: Value| {
+        json!({"kind": "submit", "data": {
+            "kind": "变更网站",
+            "fields": [{"path": "websites[0].name", "old": "云帆数据", "new": "欢迎光临"}],
+            "attachments": listed,
+            "note": "按首页标题变更网站名称",
+        }})
+    };
+    // Refused: B's upload (stored, but for another order), a hash never uploaded, and A's
+    // own upload with another size.
+    for listed in [
+        json!([{"name": "截图.png", "sha256": b_sha, "size": png.len()}]),
+        json!([{"name": "x.pdf", "sha256": sha256_hex(b"never"), "size": 5}]),
+        json!([{"name": "营业执照.pdf", "sha256": sha, "size": 1}]),
+    ] {
+        let resp = event(&ta, a_order, submit(listed.clone())).await.unwrap();
+        assert_eq!(resp.status(), 422, "{listed}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid_event", "{listed}");
+    }
+    let order = w
+        .store()
+        .order(beian_store::Scope::All, a_order)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(order.state, "issued", "nothing refused was applied");
+    // Accepted: what the upload answered, under any label.
+    let mut listed = kept.clone();
+    listed[0]["name"] = json!("营业执照（副本）.pdf");
+    let resp = event(&ta, a_order, submit(listed)).await.unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let (_, order_json) = get(&http, w.url(&format!("/api/v1/orders/{a_order}")), &ta).await;
+    assert_eq!(
+        order_json["change_requests"][0]["attachments"][0]["sha256"],
+        sha.as_str()
+    );
+
+    // B asks for a re-check listing B's upload: its document opens for B and for staff
+    // (no change request lists it), and the order page links it where the request shows.
+    let resp = event(
+        &tb,
+        b_order,
+        json!({"kind": "request_recheck", "data": {"evidence": "已修改首页标题", "attachments": b_kept}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let b = session(&w, &w.b.login).await;
+    let link = format!("/console/orders/{b_order}/attachments/{b_sha}");
+    let resp = b.get(w.url(&link)).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), png.as_slice());
+    let page = b
+        .get(w.url(&format!("/console/orders/{b_order}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let timeline = &page[page.find("id=\"timeline\"").expect("the timeline")..];
+    assert!(
+        timeline.contains("已修改首页标题"),
+        "the request's evidence"
+    );
+    assert!(
+        timeline.contains(&format!("console/orders/{b_order}/attachments/{b_sha}\"")),
+        "{timeline}"
+    );
+    let op = session(&w, &w.operator).await;
+    let resp = op
+        .get(w.url(&format!("/ops/orders/{b_order}/attachments/{b_sha}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    // A cannot open it, through either order.
+    let a = session(&w, &w.a.login).await;
+    for path in [
+        link,
+        format!("/console/orders/{a_order}/attachments/{b_sha}"),
+    ] {
+        assert_eq!(
+            a.get(w.url(&path)).send().await.unwrap().status(),
+            404,
+            "{path}"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! 附件 — the rules every uploaded document obeys, whichever door it comes through (the
-//! console's forms, `beian order submit --attach`), and the keeping of its bytes.
+//! console's forms, `POST /api/v1/orders/{id}/attachments`, `beian order submit
+//! --attach`), and the keeping of its bytes.
 //!
 //! A reviewer opens what a customer uploads, so only formats that open without running
 //! anything are taken: PDF, JPEG and PNG. The type is judged from the file's first bytes,
@@ -7,13 +8,15 @@
 //! `.exe` renamed `.pdf` is still refused. Sizes are capped (10 MiB a file, 5 files a
 //! request) so that one request cannot fill the database.
 //!
-//! The bytes are stored before the event that lists them is applied: if the event is then
-//! refused, the stored bytes are merely unlisted (nobody can read them, see
+//! The bytes are stored, and recorded as uploaded for their order, before the event that
+//! lists them is applied: if the event is then refused, the documents are merely unlisted
+//! (only the order's customer and staff, who sent them, can open them; see
 //! `Store::attachment`); stored after it, a failure in between would leave a request
-//! listing a document whose bytes are missing.
+//! listing a document whose bytes are missing. The record is also what an event must
+//! match ([`check_listed`]): a hash names bytes, not who may list them.
 
 use beian_domain::workflow::Attachment;
-use beian_store::{Store, StoreError};
+use beian_store::{Scope, Store, StoreError};
 use chrono::{DateTime, Utc};
 
 /// The largest file taken: 10 MiB, enough for a scanned licence or approval document.
@@ -175,10 +178,16 @@ impl Upload {
     }
 }
 
-/// Stores checked documents (each content once) and returns what a change request lists
-/// of them: name, SHA-256 and size. Call it before applying the event that lists them.
+/// Stores checked documents (each content once), records them as uploaded for order
+/// `order_id` and returns what an event lists of them: name, SHA-256 and size. Call it
+/// before applying the event that lists them. The record is what lets an event of this
+/// order list the hash ([`check_listed`]) and the order's people open the document; an
+/// order not visible in `scope` is `StoreError::NotFound`, after the bytes were stored
+/// (unrecorded bytes open for nobody).
 pub async fn keep(
     store: &Store,
+    scope: Scope,
+    order_id: i64,
     uploads: &[Upload],
     now: DateTime<Utc>,
 ) -> Result<Vec<Attachment>, StoreError> {
@@ -187,6 +196,15 @@ pub async fn keep(
         let sha256 = store
             .put_attachment(upload.media_type.code(), &upload.bytes, now)
             .await?;
+        if !store
+            .record_upload(scope, order_id, &sha256, &upload.name, now)
+            .await?
+        {
+            return Err(StoreError::NotFound {
+                kind: "order",
+                id: order_id,
+            });
+        }
         kept.push(Attachment {
             name: upload.name.clone(),
             sha256,
@@ -194,6 +212,41 @@ pub async fn keep(
         });
     }
     Ok(kept)
+}
+
+/// 附件未上传 — an event lists a document that was not uploaded for its order.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "附件「{name}」（SHA-256 {sha256}）未上传到本整改单或大小不符：请先通过 POST /api/v1/orders/{{id}}/attachments 上传，再在事件中列出返回的 name、sha256 和 size"
+)]
+pub struct NotUploaded {
+    /// The name the event gives.
+    pub name: String,
+    /// The hash the event gives.
+    pub sha256: String,
+}
+
+/// Whether every document an event lists was uploaded for order `order_id` (in `scope`)
+/// with the size it gives. A hash is otherwise only a name for somebody's bytes: listed
+/// without having been sent for this order, it would let the caller open a document
+/// uploaded for another order, or file a request whose documents were never received.
+pub async fn check_listed(
+    store: &Store,
+    scope: Scope,
+    order_id: i64,
+    listed: &[Attachment],
+) -> Result<Result<(), NotUploaded>, StoreError> {
+    for a in listed {
+        let upload = store.order_upload(scope, order_id, &a.sha256).await?;
+        let matches = upload.is_some_and(|u| u64::try_from(u.size).ok() == Some(a.size));
+        if !matches {
+            return Ok(Err(NotUploaded {
+                name: a.name.clone(),
+                sha256: a.sha256.clone(),
+            }));
+        }
+    }
+    Ok(Ok(()))
 }
 
 #[cfg(test)]

@@ -562,9 +562,10 @@ impl Store {
     }
 
     /// 读取附件: the document `sha256` of order `order_id`, with the name the order's
-    /// change request gave it; `None` unless a change request of that order lists it and
-    /// the order is visible in `scope` (another customer's document is simply not found),
-    /// or when only its metadata was ever stored.
+    /// change request gave it; `None` unless a change request of that order lists it or
+    /// it was uploaded for that order ([`Store::record_upload`], then with the upload's
+    /// name) and the order is visible in `scope` (another customer's document is simply
+    /// not found), or when only its metadata was ever stored.
     pub async fn attachment(
         &self,
         scope: Scope,
@@ -572,6 +573,32 @@ impl Store {
         sha256: &str,
     ) -> Result<Option<AttachmentFile>> {
         dispatch!(self, attachment(scope, order_id, sha256))
+    }
+
+    /// 记录上传: records that the stored document `sha256` was uploaded for order
+    /// `order_id` under `name`, so that an event of the order may list it and the order's
+    /// customer and staff may open it. `false` (and nothing recorded) when the order is
+    /// not visible in `scope`. Idempotent: the first name and time are kept.
+    pub async fn record_upload(
+        &self,
+        scope: Scope,
+        order_id: i64,
+        sha256: &str,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        dispatch!(self, record_upload(scope, order_id, sha256, name, now))
+    }
+
+    /// The recorded upload of document `sha256` for order `order_id`, if any and the order
+    /// is visible in `scope`.
+    pub async fn order_upload(
+        &self,
+        scope: Scope,
+        order_id: i64,
+        sha256: &str,
+    ) -> Result<Option<OrderUpload>> {
+        dispatch!(self, order_upload(scope, order_id, sha256))
     }
 
     /// An order's extension request and appeals, oldest first.

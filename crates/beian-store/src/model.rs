@@ -596,6 +596,20 @@ pub struct AttachmentFile {
     pub created_at: DateTime<Utc>,
 }
 
+/// 上传记录 — a document uploaded for an order: what lets an event of that order list it
+/// and the order's customer and staff open it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderUpload {
+    /// SHA-256 of the bytes, lower-case hex.
+    pub sha256: String,
+    /// The name it was first uploaded under.
+    pub name: String,
+    /// Size in bytes, as stored.
+    pub size: i64,
+    /// When it was first uploaded for the order.
+    pub uploaded_at: DateTime<Utc>,
+}
+
 /// 延期申请 / 申诉 — an extension request or an appeal.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OrderRequest {

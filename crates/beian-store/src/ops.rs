@@ -1786,8 +1786,9 @@ pub(crate) async fn put_attachment(
 }
 
 /// An attachment of an order: only when a change request of that order, in the caller's
-/// scope, lists the hash. The bytes themselves belong to nobody (they are shared by
-/// content), so the listing is what grants the read; anything else is simply not found.
+/// scope, lists the hash, or it was uploaded for that order (`order_uploads`). The bytes
+/// themselves belong to nobody (they are shared by content), so the listing or the upload
+/// record is what grants the read; anything else is simply not found.
 pub(crate) async fn attachment(
     pool: &Pool<Db>,
     scope: Scope,
@@ -1820,6 +1821,14 @@ pub(crate) async fn attachment(
             break;
         }
     }
+    // Not listed by a change request: a document uploaded for this order still opens (the
+    // documents of a 申请复查 are listed only by the event in the audit log).
+    let listed = match listed {
+        Some(name) => Some(name),
+        None => order_upload(pool, scope, order_id, sha256)
+            .await?
+            .map(|u| u.name),
+    };
     let Some(name) = listed else {
         return Ok(None);
     };
@@ -1837,6 +1846,68 @@ pub(crate) async fn attachment(
             size: row.try_get("size")?,
             bytes: row.try_get("bytes")?,
             created_at: from_ms(row.try_get("created_at")?),
+        })
+    })
+    .transpose()
+}
+
+/// Records that the stored document `sha256` was uploaded for order `order_id`, under
+/// `name`; nothing when the order is not visible in `scope` (the answer is then `false`).
+/// Recording it again keeps the first name and time.
+pub(crate) async fn record_upload(
+    pool: &Pool<Db>,
+    scope: Scope,
+    order_id: i64,
+    sha256: &str,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let visible = sqlx::query("SELECT 1 FROM orders WHERE id = $1 AND ($2 IS NULL OR customer_id = $2)")
+        .bind(order_id)
+        .bind(scope.customer())
+        .fetch_optional(pool)
+        .await?
+        .is_some();
+    if !visible {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO order_uploads (order_id, sha256, name, uploaded_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (order_id, sha256) DO NOTHING",
+    )
+    .bind(order_id)
+    .bind(sha256)
+    .bind(name)
+    .bind(ms(now))
+    .execute(pool)
+    .await?;
+    Ok(true)
+}
+
+/// The upload of document `sha256` for order `order_id`, if one was recorded and the
+/// order is visible in `scope`; with the stored size, which an event listing it must give.
+pub(crate) async fn order_upload(
+    pool: &Pool<Db>,
+    scope: Scope,
+    order_id: i64,
+    sha256: &str,
+) -> Result<Option<OrderUpload>> {
+    let row = sqlx::query(
+        "SELECT u.sha256, u.name, a.size, u.uploaded_at FROM order_uploads u \
+         JOIN orders o ON o.id = u.order_id JOIN attachments a ON a.sha256 = u.sha256 \
+         WHERE u.order_id = $1 AND u.sha256 = $2 AND ($3 IS NULL OR o.customer_id = $3)",
+    )
+    .bind(order_id)
+    .bind(sha256)
+    .bind(scope.customer())
+    .fetch_optional(pool)
+    .await?;
+    row.map(|row| {
+        Ok(OrderUpload {
+            sha256: row.try_get("sha256")?,
+            name: row.try_get("name")?,
+            size: row.try_get("size")?,
+            uploaded_at: from_ms(row.try_get("uploaded_at")?),
         })
     })
     .transpose()

@@ -41,6 +41,7 @@ contract!(
     search_finds_filings_by_number_code_domain_and_name,
     attachments_are_stored_once_by_content,
     attachments_are_read_only_through_a_visible_listing,
+    uploads_recorded_for_an_order_open_for_its_people_only,
 );
 
 fn system() -> Actor {
@@ -2108,4 +2109,110 @@ async fn attachments_are_read_only_through_a_visible_listing(store: Store) {
         .expect("read")
         .expect("still listed");
     assert_eq!(file.name, "营业执照-盖章.pdf");
+}
+
+async fn uploads_recorded_for_an_order_open_for_its_people_only(store: Store) {
+    let a = customer(&store, "甲").await;
+    let b = customer(&store, "乙").await;
+    let order_a = issue(&store, import(&store, Some(a), 1).await).await;
+    let order_b = issue(&store, import(&store, Some(b), 2).await).await;
+    let scan = document(7);
+    let key = store
+        .put_attachment("image/png", &scan, t0())
+        .await
+        .expect("put");
+
+    // Another customer cannot record an upload for A's order; A can, twice, and the
+    // first name and time stay.
+    assert!(
+        !store
+            .record_upload(Scope::Customer(b), order_a.id, &key, "截图.png", t0())
+            .await
+            .expect("record")
+    );
+    assert!(
+        store
+            .order_upload(Scope::All, order_a.id, &key)
+            .await
+            .expect("read")
+            .is_none(),
+        "nothing was recorded for B"
+    );
+    for (name, at) in [
+        ("整改截图.png", t0()),
+        ("另一个名字.png", t0() + Duration::hours(1)),
+    ] {
+        assert!(
+            store
+                .record_upload(Scope::Customer(a), order_a.id, &key, name, at)
+                .await
+                .expect("record")
+        );
+    }
+    for scope in [Scope::Customer(a), Scope::All] {
+        let upload = store
+            .order_upload(scope, order_a.id, &key)
+            .await
+            .expect("read")
+            .expect("recorded");
+        assert_eq!(
+            (
+                upload.sha256.as_str(),
+                upload.name.as_str(),
+                upload.size,
+                upload.uploaded_at
+            ),
+            (key.as_str(), "整改截图.png", scan.len() as i64, t0()),
+            "{scope:?}"
+        );
+        // No change request lists it, and yet the order's people open it (a re-check's
+        // documents), under the upload's name.
+        let file = store
+            .attachment(scope, order_a.id, &key)
+            .await
+            .expect("read")
+            .expect("uploaded for the order");
+        assert_eq!(
+            (file.name.as_str(), file.bytes.as_slice()),
+            ("整改截图.png", scan.as_slice())
+        );
+    }
+    // Not for another customer, not through another order, not a hash never recorded.
+    let absent = [
+        (Scope::Customer(b), order_a.id, key.clone()),
+        (Scope::Customer(b), order_b.id, key.clone()),
+        (Scope::All, order_b.id, key.clone()),
+        (Scope::All, order_a.id, sha256_of(b"never uploaded")),
+    ];
+    for (scope, order, sha) in absent {
+        assert!(
+            store
+                .order_upload(scope, order, &sha)
+                .await
+                .expect("read")
+                .is_none(),
+            "{scope:?} order {order}"
+        );
+        assert!(
+            store
+                .attachment(scope, order, &sha)
+                .await
+                .expect("read")
+                .is_none(),
+            "{scope:?} order {order}"
+        );
+    }
+    // Only stored bytes can be recorded.
+    assert!(
+        store
+            .record_upload(
+                Scope::All,
+                order_b.id,
+                &sha256_of(b"no bytes"),
+                "x.pdf",
+                t0()
+            )
+            .await
+            .is_err()
+    );
 }

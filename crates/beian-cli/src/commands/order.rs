@@ -274,11 +274,12 @@ fn read_attachments(paths: &[PathBuf]) -> anyhow::Result<Vec<Upload>> {
 /// the event then lists them by name, SHA-256 and size.
 async fn keep_attachments(
     store: &beian_store::Store,
+    order_id: i64,
     paths: &[PathBuf],
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<Attachment>> {
     let uploads = read_attachments(paths)?;
-    attachments::keep(store, &uploads, now)
+    attachments::keep(store, Scope::All, order_id, &uploads, now)
         .await
         .context("无法保存附件")
 }
@@ -407,7 +408,7 @@ async fn event_for(
             Event::Submit(ChangeRequest {
                 kind: *kind,
                 fields,
-                attachments: keep_attachments(store, attach, now).await?,
+                attachments: keep_attachments(store, order.id, attach, now).await?,
                 note: note.clone(),
             })
         }
@@ -453,7 +454,7 @@ async fn event_for(
             evidence, attach, ..
         } => Event::RequestRecheck {
             evidence: evidence.clone(),
-            attachments: keep_attachments(store, attach, now).await?,
+            attachments: keep_attachments(store, order.id, attach, now).await?,
         },
         Action::Appeal { reason, .. } => Event::Appeal {
             reason: reason.clone(),
