@@ -180,6 +180,22 @@ async fn furnish(w: &World) {
     w.store().finish_run(run, "finished", now).await.unwrap();
 }
 
+/// Waits (up to 30 s) until the page's source contains `needle`: after a form posts back
+/// to the page it came from, an element of the old page would satisfy a wait at once.
+async fn wait_for_source(c: &Client, needle: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if c.source().await.unwrap_or_default().contains(needle) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the page never showed {needle}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 async fn text(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
@@ -279,10 +295,7 @@ async fn customer_fixes_operator_approves_row_returns_to_normal() {
         .click()
         .await
         .unwrap();
-    c.wait()
-        .for_element(Locator::Css(".notice.ok"))
-        .await
-        .unwrap();
+    wait_for_source(&c, "已提交审核").await;
     assert!(c.source().await.unwrap().contains("待审核"));
     shot(&c, "order").await;
     logout(&c).await;
@@ -350,11 +363,8 @@ async fn customer_fixes_operator_approves_row_returns_to_normal() {
         .click()
         .await
         .unwrap();
-    c.wait()
-        .for_element(Locator::Css(".notice.ok"))
-        .await
-        .unwrap();
-    assert!(c.source().await.unwrap().contains("已整改"));
+    // The page before the click has a notice too, so wait for the new page's content.
+    wait_for_source(&c, "已整改").await;
     logout(&c).await;
 
     // Back to the customer: the row is 正常 again.
