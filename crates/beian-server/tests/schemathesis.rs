@@ -13,8 +13,6 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use beian_engine::EngineConfig;
-use beian_probe::{AddressPolicy, DnsConfig};
 use beian_sandbox::{Sandbox, ServeConfig, World, WorldConfig};
 use common::{token, world};
 
@@ -48,20 +46,7 @@ async fn generated_requests_never_meet_a_server_error() {
     )
     .await
     .expect("sandbox");
-    let engine = EngineConfig {
-        dns: DnsConfig {
-            servers: vec![sandbox.dns_addr()],
-            ..DnsConfig::default()
-        },
-        policy: AddressPolicy::allow_private(),
-        connect_timeout: Duration::from_secs(1),
-        fetch_deadline: Duration::from_secs(3),
-        http_port: sandbox.http_port(),
-        https_port: sandbox.https_port(),
-        extra_root_certs_pem: vec![sandbox.ca_pem().as_bytes().to_vec()],
-        registration: None,
-        ..EngineConfig::default()
-    };
+    let engine = common::sandbox_engine(&sandbox, Duration::from_secs(1), Duration::from_secs(3));
     let w = world("schemathesis", |c| {
         c.engine = Some(engine);
         c.selfcheck_per_minute = 20;

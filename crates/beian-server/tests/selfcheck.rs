@@ -6,8 +6,6 @@ mod common;
 
 use std::time::Duration;
 
-use beian_engine::EngineConfig;
-use beian_probe::{AddressPolicy, DnsConfig};
 use beian_sandbox::{Fault, Sandbox, ServeConfig, World, WorldConfig};
 use common::world;
 use serde_json::{Value, json};
@@ -31,20 +29,7 @@ async fn the_self_check_judges_sandbox_sites_and_is_rate_limited() {
     let sandbox = Sandbox::start(World::generate(&config), &ServeConfig::default())
         .await
         .expect("sandbox");
-    let engine = EngineConfig {
-        dns: DnsConfig {
-            servers: vec![sandbox.dns_addr()],
-            ..DnsConfig::default()
-        },
-        policy: AddressPolicy::allow_private(),
-        connect_timeout: Duration::from_secs(2),
-        fetch_deadline: Duration::from_secs(5),
-        http_port: sandbox.http_port(),
-        https_port: sandbox.https_port(),
-        extra_root_certs_pem: vec![sandbox.ca_pem().as_bytes().to_vec()],
-        registration: None,
-        ..EngineConfig::default()
-    };
+    let engine = common::sandbox_engine(&sandbox, Duration::from_secs(2), Duration::from_secs(5));
     let w = world("selfcheck", |c| {
         c.engine = Some(engine);
         c.selfcheck_per_minute = 3;

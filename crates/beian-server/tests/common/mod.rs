@@ -247,3 +247,26 @@ pub fn between(text: &str, start: &str, end: &str) -> Option<String> {
 pub fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
+
+/// The engine settings that point the live checks at a sandbox world on loopback, as
+/// `beian serve --dns-server … --allow-private` would (no registration lookups).
+pub fn sandbox_engine(
+    sandbox: &beian_sandbox::Sandbox,
+    connect_timeout: std::time::Duration,
+    fetch_deadline: std::time::Duration,
+) -> beian_engine::EngineConfig {
+    beian_engine::EngineConfig {
+        dns: beian_probe::DnsConfig {
+            servers: vec![sandbox.dns_addr()],
+            ..beian_probe::DnsConfig::default()
+        },
+        policy: beian_probe::AddressPolicy::allow_private(),
+        connect_timeout,
+        fetch_deadline,
+        http_port: sandbox.http_port(),
+        https_port: sandbox.https_port(),
+        extra_root_certs_pem: vec![sandbox.ca_pem().as_bytes().to_vec()],
+        registration: None,
+        ..beian_engine::EngineConfig::default()
+    }
+}
