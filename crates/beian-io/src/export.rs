@@ -31,13 +31,29 @@ pub enum Privacy {
 
 /// 导出表 — a row type an export writes: its Chinese headers and its cells.
 pub trait Table {
+    /// Whether the CSV is meant to be imported again, byte for byte (the filings). Any other
+    /// table is for people opening it in a spreadsheet, so its CSV cells that start with `=`,
+    /// `+`, `-` or `@` get a leading `'` and are never run as formulas (CSV injection).
+    const READ_BACK: bool = false;
     /// The header row, in Chinese.
     fn headers() -> Vec<&'static str>;
     /// The cells of this row, in header order, masked as `privacy` says.
     fn cells(&self, privacy: Privacy) -> Vec<String>;
 }
 
+/// A cell as a spreadsheet must show it: text that a spreadsheet would read as a formula
+/// (starting with `=`, `+`, `-` or `@`) gets a leading `'`.
+pub fn spreadsheet_text(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
 impl Table for FilingRow {
+    const READ_BACK: bool = true;
+
     fn headers() -> Vec<&'static str> {
         FILING_COLUMNS.iter().map(|c| c.zh).collect()
     }
@@ -258,9 +274,11 @@ impl<W: Write, T: Table> CsvExport<W, T> {
 
     /// Writes one row.
     pub fn write(&mut self, row: &T) -> io::Result<()> {
-        self.writer
-            .write_record(row.cells(self.privacy))
-            .map_err(io::Error::from)
+        let mut cells = row.cells(self.privacy);
+        if !T::READ_BACK {
+            cells = cells.into_iter().map(spreadsheet_text).collect();
+        }
+        self.writer.write_record(cells).map_err(io::Error::from)
     }
 
     /// Flushes and hands back the writer.
@@ -449,5 +467,22 @@ mod tests {
         let text = String::from_utf8(bytes).expect("utf8");
         assert!(text.starts_with("\u{feff}整改单号,主体备案号"), "{text}");
         assert!(text.contains("ZG-1,,\"公司,有逗号\","), "{text}");
+    }
+
+    #[test]
+    fn csv_for_people_never_starts_a_cell_with_a_formula_but_filings_stay_exact() {
+        let mut export = CsvExport::<_, OrderRow>::new(Vec::new(), Privacy::Masked).expect("csv");
+        export
+            .write(&OrderRow {
+                order_id: "ZG-2".into(),
+                entity_name: "=HYPERLINK(\"http://x\")".into(),
+                ..OrderRow::default()
+            })
+            .expect("row");
+        let text = String::from_utf8(export.finish().expect("finish")).expect("utf8");
+        assert!(text.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{text}");
+        assert_eq!(spreadsheet_text("-1".into()), "'-1");
+        assert_eq!(spreadsheet_text("云帆".into()), "云帆");
+        const { assert!(FilingRow::READ_BACK && !OrderRow::READ_BACK && !FindingRow::READ_BACK) };
     }
 }

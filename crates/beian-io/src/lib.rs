@@ -34,7 +34,9 @@ use std::io::BufReader;
 use std::path::Path;
 
 pub use error::{ImportError, ImportedFiling};
-pub use export::{CsvExport, FindingRow, OrderRow, Privacy, Table, XlsxExport, write_jsonl};
+pub use export::{
+    CsvExport, FindingRow, OrderRow, Privacy, Table, XlsxExport, spreadsheet_text, write_jsonl,
+};
 pub use jsonl::read_jsonl;
 pub use mask::scrub_text;
 pub use row::{Column, FILING_COLUMNS, FilingRow};

@@ -13,7 +13,7 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use beian_domain::workflow::Event;
-use beian_io::{Privacy, Table, XlsxExport};
+use beian_io::{Privacy, XlsxExport};
 use beian_store::{Account, FilingQuery, OrderQuery, Scope};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -735,18 +735,12 @@ async fn export_orders(
 ) -> Result<Response, ApiError> {
     caller.require_staff()?;
     let rows = export_rows(&state, &p).await?;
-    let mut csv = String::from("\u{feff}");
-    csv.push_str(&<OrderExportRow as Table>::headers().join(","));
-    csv.push('\n');
+    let mut export = beian_io::CsvExport::<_, OrderExportRow>::new(Vec::new(), Privacy::Masked)
+        .map_err(ApiError::internal)?;
     for row in &rows {
-        let cells: Vec<String> = row
-            .cells(Privacy::Masked)
-            .iter()
-            .map(|f| csv_field(f))
-            .collect();
-        csv.push_str(&cells.join(","));
-        csv.push('\n');
+        export.write(row).map_err(ApiError::internal)?;
     }
+    let csv = export.finish().map_err(ApiError::internal)?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -805,20 +799,6 @@ async fn export_orders_xlsx(
         bytes,
     )
         .into_response())
-}
-
-/// Quotes a CSV field, and defuses a leading formula character for spreadsheets.
-pub fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
 }
 
 /// Runs a self-check for an anonymous or logged-in visitor, rate-limited per address.
