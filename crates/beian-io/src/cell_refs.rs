@@ -7,19 +7,21 @@
 //! `XFD`, and 1,048,576 rows) lie far below the overflow, so every reference beyond them is
 //! refused here first, with the entry and the reference named in the error.
 //!
-//! The scan streams each entry of the archive through a small state machine that looks only
-//! at the `r` and `ref` attributes inside tags; memory stays a few hundred bytes whatever the
-//! size of the sheet.
+//! The scan reads each entry of the archive with the XML parser calamine uses (quick-xml,
+//! same version, same settings), so it sees exactly the tags calamine sees: a quote inside a
+//! comment or inside CDATA cannot hide a reference from it, as it could from a byte-level
+//! scan. It then splits each tag's attributes the way calamine does and checks every `r` and
+//! `ref` value. Memory stays one tag at a time.
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{BufReader, Read, Seek, SeekFrom};
+
+use quick_xml::Reader;
+use quick_xml::events::Event;
 
 /// Excel's last column, `XFD`.
 const MAX_COLUMN: u32 = 16_384;
 /// Excel's last row.
 const MAX_ROW: u32 = 1_048_576;
-/// Longer attribute values are kept only in part: no valid reference is this long, and the
-/// part kept already shows a column or row past the limits.
-const MAX_VALUE: usize = 32;
 
 /// Checks every `r` and `ref` attribute of every entry of the workbook, then rewinds the
 /// reader. An archive that cannot be opened passes: calamine reports that in its own words.
@@ -36,7 +38,7 @@ fn scan_archive<R: Read + Seek>(reader: &mut R) -> Result<(), String> {
         return Ok(());
     };
     for index in 0..archive.len() {
-        let Ok(mut entry) = archive.by_index(index) else {
+        let Ok(entry) = archive.by_index(index) else {
             continue;
         };
         if entry.is_dir() {
@@ -46,112 +48,71 @@ fn scan_archive<R: Read + Seek>(reader: &mut R) -> Result<(), String> {
             |_| format!("第 {} 个压缩条目", index + 1),
             |n| n.into_owned(),
         );
-        let mut scanner = Scanner::default();
-        let mut chunk = [0u8; 16 * 1024];
-        // A damaged entry is calamine's to report; the scan only stops early.
-        while let Ok(read) = entry.read(&mut chunk)
-            && read > 0
-        {
-            for &byte in &chunk[..read] {
-                if let Some(value) = scanner.feed(byte) {
-                    check_reference(&value).map_err(|reason| {
-                        format!(
-                            "{name} 中的单元格引用「{}」{reason}",
-                            String::from_utf8_lossy(&value)
-                        )
-                    })?;
-                }
-            }
-        }
+        scan_entry(entry)
+            .map_err(|(value, reason)| format!("{name} 中的单元格引用「{value}」{reason}"))?;
     }
     Ok(())
 }
 
-/// Where the scanner is in the XML: outside tags, inside a tag, or inside one of its
-/// quoted attribute values.
-#[derive(Default)]
-struct Scanner {
-    in_tag: bool,
-    /// The quote that opened the current attribute value.
-    quote: Option<u8>,
-    /// The last bytes of the tag before the current position (for the attribute's name).
-    recent: Vec<u8>,
-    /// The value being read, when its attribute is `r` or `ref`.
-    value: Option<Vec<u8>>,
-}
-
-impl Scanner {
-    /// Takes one byte; returns the value of an `r` or `ref` attribute when its closing quote
-    /// arrives.
-    fn feed(&mut self, byte: u8) -> Option<Vec<u8>> {
-        if let Some(quote) = self.quote {
-            if byte == quote {
-                self.quote = None;
-                // The next attribute's name starts here, even without a space before it.
-                self.recent.clear();
-                self.recent.push(b' ');
-                return self.value.take();
-            }
-            if let Some(value) = &mut self.value
-                && value.len() <= MAX_VALUE
-            {
-                value.push(byte);
-            }
-            return None;
-        }
-        if !self.in_tag {
-            if byte == b'<' {
-                self.in_tag = true;
-                self.recent.clear();
-            }
-            return None;
-        }
-        match byte {
-            b'>' => {
-                self.in_tag = false;
-                self.recent.clear();
-            }
-            b'"' | b'\'' => {
-                self.quote = Some(byte);
-                self.value = is_reference_attribute(&self.recent).then(Vec::new);
-            }
-            _ => {
-                if self.recent.len() == 16 {
-                    self.recent.remove(0);
+/// Reads one entry as calamine reads a worksheet; `Err` holds the first reference out of
+/// bounds and why. XML that stops parsing stops the scan: calamine stops at the same place.
+fn scan_entry(entry: impl Read) -> Result<(), (String, &'static str)> {
+    let mut xml = Reader::from_reader(BufReader::new(entry));
+    let config = xml.config_mut();
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.check_comments = false;
+    config.expand_empty_elements = true;
+    let mut buf = Vec::with_capacity(1024);
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(tag)) => {
+                for (key, value) in raw_attributes(tag.attributes_raw()) {
+                    if key == "r" || key == "ref" {
+                        check_reference(value.as_bytes())
+                            .map_err(|reason| (shorten(value), reason))?;
+                    }
                 }
-                self.recent.push(byte);
             }
+            Ok(Event::Eof) | Err(_) => return Ok(()),
+            Ok(_) => {}
         }
-        None
     }
 }
 
-/// Whether the tag text before a quote ends in `r=` or `ref=` (spaces around `=` allowed).
-/// Only the unprefixed names count, as for calamine: `xmlns:r` declares a namespace.
-fn is_reference_attribute(before_quote: &[u8]) -> bool {
-    let text = trim_end_space(before_quote);
-    let Some(text) = text.strip_suffix(b"=") else {
-        return false;
-    };
-    let text = trim_end_space(text);
-    let name_start = text
-        .iter()
-        .rposition(|b| b.is_ascii_whitespace())
-        .map_or(0, |i| i + 1);
-    if name_start == 0 {
-        // The whole window is one word: either the tag name itself or a name too long to
-        // be `r` or `ref`.
-        return false;
-    }
-    matches!(&text[name_start..], b"r" | b"ref")
+/// The attributes of a tag, split as calamine splits them (`calamine::attrs::RawAttrIter`):
+/// a key runs from the end of the whitespace to the `=`, whatever it holds, and the value is
+/// the quoted text after it. The first malformed attribute ends the list, as it ends
+/// calamine's reading of the tag.
+fn raw_attributes(raw: &str) -> impl Iterator<Item = (&str, &str)> {
+    let mut rest = raw;
+    std::iter::from_fn(move || {
+        let text = rest.trim_start_matches(|c: char| c.is_ascii_whitespace());
+        let (key, after_key) = text.split_once('=')?;
+        let after_eq = after_key.trim_start_matches(|c: char| c.is_ascii_whitespace());
+        let quote = after_eq
+            .chars()
+            .next()
+            .filter(|c| *c == '"' || *c == '\'')?;
+        let inside = &after_eq[1..];
+        let (value, after) = inside.split_once(quote).unwrap_or((inside, ""));
+        rest = after;
+        Some((
+            key.trim_end_matches(|c: char| c.is_ascii_whitespace()),
+            value,
+        ))
+    })
 }
 
-fn trim_end_space(bytes: &[u8]) -> &[u8] {
-    let end = bytes
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(0, |i| i + 1);
-    &bytes[..end]
+/// The value as the error quotes it: no valid reference is long, and the start already
+/// shows the column or row past the limits.
+fn shorten(value: &str) -> String {
+    const SHOWN: usize = 32;
+    match value.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_owned(),
+    }
 }
 
 /// A cell reference (`B7`), a row (`7`) or a range (`A1:C9`). Values that are not shaped
@@ -201,19 +162,49 @@ fn parse_cell(part: &[u8]) -> Result<Option<(u32, u32)>, &'static str> {
 mod tests {
     use super::*;
 
-    fn values(xml: &str) -> Vec<String> {
-        let mut scanner = Scanner::default();
-        xml.bytes()
-            .filter_map(|b| scanner.feed(b))
-            .map(|v| String::from_utf8(v).expect("ascii"))
-            .collect()
+    fn keys_and_values(raw: &str) -> Vec<(&str, &str)> {
+        raw_attributes(raw).collect()
     }
 
     #[test]
-    fn the_scanner_reads_r_and_ref_attributes_only_inside_tags() {
-        let xml = r#"<dimension ref="A1:C3"/><row r="2" spans="1:3"><c r='B2' s="1" t="s"><v>5</v></c></row>
-            <t>text r="ZZZZZZ1" outside a tag</t><c xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r = "C9"/><cr="D1"/><sqref ref="A1"/><c t="s"r="E5"/>"#;
-        assert_eq!(values(xml), ["A1:C3", "2", "B2", "C9", "A1", "E5"]);
+    fn attributes_split_as_calamine_splits_them() {
+        assert_eq!(
+            keys_and_values(r#" r="B2" s='1' t = "s""#),
+            [("r", "B2"), ("s", "1"), ("t", "s")]
+        );
+        // No space between attributes; a prefixed name is another key.
+        assert_eq!(
+            keys_and_values(r#" t="s"r="E5" xmlns:r="urn:x""#),
+            [("t", "s"), ("r", "E5"), ("xmlns:r", "urn:x")]
+        );
+        // An unquoted value ends the list; an unclosed quote runs to the end.
+        assert_eq!(keys_and_values(r#" r=B2 s="1""#), []);
+        assert_eq!(keys_and_values(r#" r="B2"#), [("r", "B2")]);
+    }
+
+    fn scan(xml: &[u8]) -> Result<(), (String, &'static str)> {
+        scan_entry(xml)
+    }
+
+    #[test]
+    fn the_scan_finds_references_that_a_byte_scan_would_miss() {
+        let plain = br#"<sheetData><row r="1"><c r="AAAAAAAAAAAAAAAA1"/></row></sheetData>"#;
+        assert!(scan(plain).is_err());
+        // A quote inside a comment.
+        let comment =
+            br#"<!-- don't --><sheetData><row r="1"><c r="AAAAAAAAAAAAAAAA1"/></row></sheetData>"#;
+        assert!(scan(comment).is_err());
+        // A quote and a `>` inside CDATA.
+        let cdata = br#"<is><t><![CDATA[ it's > ]]></t></is><row r="99999999999"/>"#;
+        let (value, _) = scan(cdata).expect_err("cdata");
+        assert_eq!(value, "99999999999");
+        // Within limits, in any of these forms, passes.
+        assert_eq!(
+            scan(br#"<!-- ' --><c r="XFD1048576"/><dimension ref="A1:B2"/>"#),
+            Ok(())
+        );
+        // Broken XML ends the scan where calamine stops too.
+        assert_eq!(scan(b"<c r=\"A1\"><</"), Ok(()));
     }
 
     #[test]
