@@ -6,13 +6,18 @@
 //! to different findings (未解析 versus inconclusive), and a failure is evidence, not an
 //! error.
 //!
-//! Caching is off: a sweep meets each name once, a cache only holds memory, and a check
-//! must see what the servers say now. Concurrency is capped by a semaphore because
-//! hickory has no cap of its own and loses queries when flooded (hickory-dns #2613).
+//! hickory's cache is off: a check must see what the servers say now, not what they said
+//! an hour ago. Instead each answer is kept for a few seconds ([`DnsConfig::reuse_for`]),
+//! because one site's check asks for the same host several times within a second (its DNS
+//! evidence, then the https fetch, the http fetch and their redirects): reusing the answer
+//! halves the queries of a sweep, and the pages are fetched from exactly the addresses the
+//! DNS evidence shows. Concurrency is capped by a semaphore because hickory has no cap of
+//! its own and loses queries when flooded (hickory-dns #2613).
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{
@@ -36,6 +41,9 @@ pub struct DnsConfig {
     pub attempts: usize,
     /// At most this many host lookups (each an A and an AAAA query) at once.
     pub max_concurrent: usize,
+    /// How long a host's answer is reused by later lookups of the same host (zero: every
+    /// lookup asks). Timeouts and errors are never reused.
+    pub reuse_for: Duration,
 }
 
 impl Default for DnsConfig {
@@ -45,6 +53,7 @@ impl Default for DnsConfig {
             timeout: Duration::from_secs(3),
             attempts: 2,
             max_concurrent: 256,
+            reuse_for: Duration::from_secs(10),
         }
     }
 }
@@ -125,6 +134,41 @@ pub struct SiteResolution {
 pub struct DnsResolver {
     inner: Arc<TokioResolver>,
     permits: Arc<Semaphore>,
+    recent: Arc<RecentAnswers>,
+}
+
+/// Answers of the last [`DnsConfig::reuse_for`], by host.
+struct RecentAnswers {
+    reuse_for: Duration,
+    answers: Mutex<HashMap<String, (Instant, HostLookup)>>,
+}
+
+impl RecentAnswers {
+    /// Above this many hosts, expired answers are dropped before another is kept.
+    const TIDY_ABOVE: usize = 16_384;
+
+    fn get(&self, host: &str) -> Option<HostLookup> {
+        if self.reuse_for.is_zero() {
+            return None;
+        }
+        // A poisoned lock only means a panic elsewhere; the map itself is intact.
+        let answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        let (at, lookup) = answers.get(host)?;
+        (at.elapsed() < self.reuse_for).then(|| lookup.clone())
+    }
+
+    fn keep(&self, host: &str, lookup: &HostLookup) {
+        let reusable = !matches!(lookup, HostLookup::Timeout | HostLookup::Failed { .. });
+        if self.reuse_for.is_zero() || !reusable {
+            return;
+        }
+        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        if answers.len() >= Self::TIDY_ABOVE {
+            let reuse_for = self.reuse_for;
+            answers.retain(|_, (at, _)| at.elapsed() < reuse_for);
+        }
+        answers.insert(host.to_owned(), (Instant::now(), lookup.clone()));
+    }
 }
 
 impl std::fmt::Debug for DnsResolver {
@@ -169,11 +213,26 @@ impl DnsResolver {
         Ok(Self {
             inner: Arc::new(inner),
             permits: Arc::new(Semaphore::new(config.max_concurrent.max(1))),
+            recent: Arc::new(RecentAnswers {
+                reuse_for: config.reuse_for,
+                answers: Mutex::new(HashMap::new()),
+            }),
         })
     }
 
-    /// Looks up one host: A and AAAA at once, with the CNAME chain.
+    /// Looks up one host: A and AAAA at once, with the CNAME chain. An answer of the last
+    /// [`DnsConfig::reuse_for`] is reused.
     pub async fn lookup_host(&self, host: &str) -> HostLookup {
+        let key = host.trim_end_matches('.').to_ascii_lowercase();
+        if let Some(lookup) = self.recent.get(&key) {
+            return lookup;
+        }
+        let lookup = self.ask(host).await;
+        self.recent.keep(&key, &lookup);
+        lookup
+    }
+
+    async fn ask(&self, host: &str) -> HostLookup {
         let Ok(_permit) = self.permits.acquire().await else {
             return HostLookup::Failed {
                 detail: "resolver closed".into(),

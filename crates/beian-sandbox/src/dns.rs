@@ -1,9 +1,9 @@
 //! 权威 DNS — an authoritative server (hickory-server) for the generated zone.
 //!
 //! The sandbox is authoritative for `cn.` and `com.` (the `com.cn` names live in `cn.`):
-//! every resolving site has an A record for its domain and its `www` host; everything else
-//! under those zones is NXDOMAIN, as for a name that is not registered or was taken off
-//! the zone (clientHold).
+//! every resolving site has an A record for its domain and its `www` host, in a zone of
+//! its own (see [`zones`]); everything else under those zones is NXDOMAIN, as for a name
+//! that is not registered or was taken off the zone (clientHold).
 //!
 //! Not losing queries under load: UDP is served by [`UDP_SOCKETS`] sockets bound to the
 //! same port with `SO_REUSEPORT`, so the kernel spreads the clients over several receive
@@ -11,6 +11,7 @@
 //! of its own); each socket asks for a [`UDP_RECV_BUFFER`] receive buffer so a burst
 //! waits in the kernel instead of being dropped. TCP is served too (same port).
 
+use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,20 +51,26 @@ impl std::fmt::Debug for DnsServer {
     }
 }
 
-/// The zone contents: (origin, records).
+/// The zones and their records: (origin, records).
+///
+/// Each resolving site is a zone of its own (SOA, NS, and A for the domain and `www`),
+/// under a `cn.` and a `com.` zone that hold only their SOA and NS and so answer NXDOMAIN
+/// for every other name. One big zone would answer the same, but hickory-server answers a
+/// negative query (every AAAA query here, and every unregistered name) by scanning all the
+/// records of the zone: with 100,000 sites that scan was most of the sandbox's CPU during a
+/// sweep. The catalog finds a name's zone by its labels, so every answer now costs the same
+/// however large the world.
 pub fn zones(world: &World) -> Result<Vec<(Name, Vec<Record>)>, String> {
     let name = |s: &str| Name::from_ascii(s).map_err(|e| format!("bad name {s}: {e}"));
-    let mut zones = Vec::new();
-    for origin in ["cn.", "com."] {
-        let origin_name = name(origin)?;
-        let ns = name(&format!("ns1.sandbox.{origin}"))?;
-        let mut records = vec![
+    let apex = |origin: &Name, tld: &str| -> Result<Vec<Record>, String> {
+        let ns = name(&format!("ns1.sandbox.{tld}."))?;
+        Ok(vec![
             Record::from_rdata(
-                origin_name.clone(),
+                origin.clone(),
                 TTL,
                 RData::SOA(SOA::new(
                     ns.clone(),
-                    name(&format!("hostmaster.sandbox.{origin}"))?,
+                    name(&format!("hostmaster.sandbox.{tld}."))?,
                     SERIAL,
                     3600,
                     900,
@@ -71,29 +78,44 @@ pub fn zones(world: &World) -> Result<Vec<(Name, Vec<Record>)>, String> {
                     TTL,
                 )),
             ),
-            Record::from_rdata(origin_name.clone(), TTL, RData::NS(NS(ns.clone()))),
-            Record::from_rdata(ns, TTL, RData::A(A(Ipv4Addr::new(127, 0, 0, 1)))),
-        ];
-        for site in &world.sites {
-            let Some(ip) = site.resolves_to else {
-                continue;
-            };
-            let in_zone = match origin {
-                "cn." => site.domain.ends_with(".cn"),
-                _ => site.domain.ends_with(".com"),
-            };
-            if !in_zone {
-                continue;
-            }
-            for host in [site.domain.clone(), format!("www.{}", site.domain)] {
-                records.push(Record::from_rdata(
-                    name(&format!("{host}."))?,
-                    TTL,
-                    RData::A(A(ip)),
-                ));
+            Record::from_rdata(origin.clone(), TTL, RData::NS(NS(ns))),
+        ])
+    };
+    let mut zones = Vec::new();
+    for tld in ["cn", "com"] {
+        let origin = name(&format!("{tld}."))?;
+        let mut records = apex(&origin, tld)?;
+        records.push(Record::from_rdata(
+            name(&format!("ns1.sandbox.{tld}."))?,
+            TTL,
+            RData::A(A(Ipv4Addr::new(127, 0, 0, 1))),
+        ));
+        zones.push((origin, records));
+    }
+    // One zone per domain, even if two generated sites were to share it.
+    let mut by_domain: BTreeMap<&str, Vec<Ipv4Addr>> = BTreeMap::new();
+    for site in &world.sites {
+        let Some(ip) = site.resolves_to else {
+            continue;
+        };
+        if site.domain.ends_with(".cn") || site.domain.ends_with(".com") {
+            let ips = by_domain.entry(site.domain.as_str()).or_default();
+            if !ips.contains(&ip) {
+                ips.push(ip);
             }
         }
-        zones.push((origin_name, records));
+    }
+    for (domain, ips) in by_domain {
+        let tld = if domain.ends_with(".cn") { "cn" } else { "com" };
+        let origin = name(&format!("{domain}."))?;
+        let mut records = apex(&origin, tld)?;
+        for host in [domain.to_owned(), format!("www.{domain}")] {
+            let host = name(&format!("{host}."))?;
+            for ip in &ips {
+                records.push(Record::from_rdata(host.clone(), TTL, RData::A(A(*ip))));
+            }
+        }
+        zones.push((origin, records));
     }
     Ok(zones)
 }

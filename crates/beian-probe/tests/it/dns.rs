@@ -2,6 +2,7 @@
 //! failures dnsmasq will not produce on demand (SERVFAIL, REFUSED, silence).
 
 use std::net::IpAddr;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use beian_probe::{DnsResolver, HostLookup};
@@ -136,4 +137,49 @@ async fn refused_is_refused() {
         resolver.lookup_host("elsewhere.test").await,
         HostLookup::Refused
     );
+}
+
+#[tokio::test]
+async fn an_answer_is_reused_for_a_while_then_asked_again() {
+    let peer = DnsResponder::start(Some(5)).await;
+    let mut config = peer.config();
+    config.reuse_for = Duration::from_millis(400);
+    let resolver = DnsResolver::new(&config).expect("resolver builds");
+    assert_eq!(
+        resolver.lookup_host("Again.test.").await,
+        HostLookup::Refused
+    );
+    // The queries of one lookup (an A and an AAAA, and hickory's retries).
+    let one_lookup = peer.queries.load(Ordering::SeqCst);
+    assert!(one_lookup >= 2, "{one_lookup}");
+    // The name's case and final dot do not make another host.
+    for name in ["again.test", "AGAIN.test."] {
+        assert_eq!(resolver.lookup_host(name).await, HostLookup::Refused);
+    }
+    assert_eq!(peer.queries.load(Ordering::SeqCst), one_lookup);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        resolver.lookup_host("again.test").await,
+        HostLookup::Refused
+    );
+    assert_eq!(peer.queries.load(Ordering::SeqCst), 2 * one_lookup);
+}
+
+#[tokio::test]
+async fn without_reuse_every_lookup_asks_and_timeouts_are_never_reused() {
+    let peer = DnsResponder::start(Some(5)).await;
+    let resolver = DnsResolver::new(&peer.config()).expect("resolver builds");
+    resolver.lookup_host("each.test").await;
+    let one_lookup = peer.queries.load(Ordering::SeqCst);
+    resolver.lookup_host("each.test").await;
+    assert_eq!(peer.queries.load(Ordering::SeqCst), 2 * one_lookup);
+
+    let silent = DnsResponder::start(None).await;
+    let mut config = silent.config();
+    config.reuse_for = Duration::from_secs(60);
+    let resolver = DnsResolver::new(&config).expect("resolver builds");
+    assert_eq!(resolver.lookup_host("slow.test").await, HostLookup::Timeout);
+    let before = silent.queries.load(Ordering::SeqCst);
+    assert_eq!(resolver.lookup_host("slow.test").await, HostLookup::Timeout);
+    assert!(silent.queries.load(Ordering::SeqCst) > before);
 }

@@ -83,6 +83,7 @@ impl Dnsmasq {
             timeout: Duration::from_secs(2),
             attempts: 1,
             max_concurrent: 16,
+            reuse_for: Duration::ZERO,
         }
     }
 
@@ -129,6 +130,8 @@ fn free_udp_port() -> u16 {
 /// (2 = SERVFAIL, 5 = REFUSED), or never answers when `rcode` is None.
 pub struct DnsResponder {
     pub addr: SocketAddr,
+    /// Queries received so far.
+    pub queries: Arc<AtomicUsize>,
     task: JoinHandle<()>,
 }
 
@@ -136,19 +139,26 @@ impl DnsResponder {
     pub async fn start(rcode: Option<u8>) -> DnsResponder {
         let socket = UdpSocket::bind((LOCALHOST, 0)).await.expect("bind udp");
         let addr = socket.local_addr().expect("addr");
+        let queries = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&queries);
         let task = tokio::spawn(async move {
             let mut buf = [0u8; 1500];
             loop {
                 let Ok((n, peer)) = socket.recv_from(&mut buf).await else {
                     return;
                 };
+                counted.fetch_add(1, Ordering::SeqCst);
                 let Some(rcode) = rcode else { continue };
                 if let Some(reply) = error_reply(&buf[..n], rcode) {
                     let _ = socket.send_to(&reply, peer).await;
                 }
             }
         });
-        DnsResponder { addr, task }
+        DnsResponder {
+            addr,
+            queries,
+            task,
+        }
     }
 
     pub fn config(&self) -> DnsConfig {
@@ -157,6 +167,7 @@ impl DnsResponder {
             timeout: Duration::from_millis(300),
             attempts: 1,
             max_concurrent: 4,
+            reuse_for: Duration::ZERO,
         }
     }
 }
@@ -317,6 +328,7 @@ pub fn unused_resolver() -> DnsResolver {
         timeout: Duration::from_millis(200),
         attempts: 1,
         max_concurrent: 4,
+        reuse_for: Duration::ZERO,
     })
     .expect("resolver builds")
 }
