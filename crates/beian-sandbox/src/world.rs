@@ -7,7 +7,7 @@
 //! a filing at most one filing fault, so that the expected findings are exactly what the
 //! judges see.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
@@ -483,9 +483,17 @@ impl World {
         let mut filings = Vec::new();
         let mut sites: Vec<Site> = Vec::new();
         let mut number = 0u64;
+        let mut issued = Issued::new();
         while sites.len() < config.sites {
             let remaining = config.sites - sites.len();
-            let filing = generate_filing(config, number, sites.len(), remaining, &mut sites);
+            let filing = generate_filing(
+                config,
+                number,
+                sites.len(),
+                remaining,
+                &mut sites,
+                &mut issued,
+            );
             filings.push(filing);
             number += 1;
         }
@@ -613,8 +621,24 @@ impl World {
     }
 }
 
+/// Numbers already given to someone (ID numbers, mobiles, credit codes), so that no two
+/// people or companies of a world share one: the registries are keyed by these numbers,
+/// and a shared one would make the identity or phone registry answer for the wrong holder
+/// (a false finding the truth does not expect).
+type Issued = HashSet<String>;
+
+/// Draws from `draw` until it gives a number not issued yet, and issues it.
+fn unique(issued: &mut Issued, mut draw: impl FnMut() -> String) -> String {
+    loop {
+        let candidate = draw();
+        if issued.insert(candidate.clone()) {
+            return candidate;
+        }
+    }
+}
+
 /// A person with every field of a principal (the emergency phone is set later).
-fn person(rng: &mut Rng, check_date: NaiveDate, email_domain: &str) -> Person {
+fn person(rng: &mut Rng, check_date: NaiveDate, email_domain: &str, issued: &mut Issued) -> Person {
     let name = format!(
         "{}{}",
         rng.pick(names::SURNAMES),
@@ -622,7 +646,7 @@ fn person(rng: &mut Rng, check_date: NaiveDate, email_domain: &str) -> Person {
     );
     let birth_city = rng.pick(CITIES);
     let birth = ident::birth_date(rng);
-    let id_number = ident::resident_id(rng, birth_city, birth);
+    let id_number = unique(issued, || ident::resident_id(rng, birth_city, birth));
     let id_valid_until = if birth.year() < 1975 && rng.chance(600) {
         ValidUntil::Indefinite
     } else {
@@ -637,14 +661,19 @@ fn person(rng: &mut Rng, check_date: NaiveDate, email_domain: &str) -> Person {
         id_type: IdType::ResidentId,
         id_number,
         id_valid_until,
-        mobile: ident::mobile(rng),
+        mobile: unique(issued, || ident::mobile(rng)),
         emergency_phone: None,
         email: Some(email),
     }
 }
 
 /// Sets every emergency phone to a number that is nobody's mobile.
-fn set_emergency_phones(rng: &mut Rng, city: &City, people: &mut [&mut Person]) {
+fn set_emergency_phones(
+    rng: &mut Rng,
+    city: &City,
+    people: &mut [&mut Person],
+    issued: &mut Issued,
+) {
     let mobiles: Vec<String> = people.iter().map(|p| p.mobile.clone()).collect();
     for person in people.iter_mut() {
         let phone = loop {
@@ -653,7 +682,7 @@ fn set_emergency_phones(rng: &mut Rng, city: &City, people: &mut [&mut Person]) 
             } else {
                 ident::mobile(rng)
             };
-            if !mobiles.contains(&candidate) {
+            if !mobiles.contains(&candidate) && issued.insert(candidate.clone()) {
                 break candidate;
             }
         };
@@ -690,6 +719,7 @@ fn generate_filing(
     first_site: usize,
     remaining: usize,
     sites: &mut Vec<Site>,
+    issued: &mut Issued,
 ) -> GeneratedFiling {
     let mut rng = Rng::derive(config.seed, STREAM_FILING, number);
     let key = format!("f{:06}", number + 1);
@@ -787,7 +817,7 @@ fn generate_filing(
     } else {
         first_domain.clone()
     };
-    let mut principal = person(&mut rng, config.check_date, &principal_mail);
+    let mut principal = person(&mut rng, config.check_date, &principal_mail, issued);
 
     let filing_fault =
         pick_fault(&mut rng, FILING_FAULTS).filter(|f| !(personal && *f == Fault::BadCreditCode));
@@ -821,13 +851,13 @@ fn generate_filing(
     let mut site_principals: Vec<Option<Person>> = (0..count)
         .map(|_| {
             (!personal && rng.chance(500))
-                .then(|| person(&mut rng, config.check_date, &first_domain))
+                .then(|| person(&mut rng, config.check_date, &first_domain, issued))
         })
         .collect();
     {
         let mut people: Vec<&mut Person> = vec![&mut principal];
         people.extend(site_principals.iter_mut().flatten());
-        set_emergency_phones(&mut rng, city, &mut people);
+        set_emergency_phones(&mut rng, city, &mut people, issued);
     }
 
     let mut expected = Vec::new();
@@ -853,7 +883,7 @@ fn generate_filing(
             Some(principal.id_valid_until),
         )
     } else {
-        let mut code = ident::credit_code(&mut rng, city);
+        let mut code = unique(issued, || ident::credit_code(&mut rng, city));
         if filing_fault == Some(Fault::BadCreditCode) {
             code = ident::break_credit_code(&code);
             expected.push(entity_expectation(CheckId::EntityCertificateInvalid));

@@ -230,3 +230,43 @@ fn black_holes_are_drawn_apart_and_expect_only_unreachable() {
     }
     assert!((500..700).contains(&holes), "{holes}");
 }
+
+/// The registries are keyed by number: two people sharing an ID number or a mobile, or two
+/// companies sharing a credit code, would make a registry answer for the wrong holder. At
+/// 30,000 sites random numbers did collide (a false `entity.principal_id_mismatch`).
+#[test]
+fn no_two_holders_share_a_number() {
+    use std::collections::HashMap;
+    let world = World::generate(&config(30_000, 11));
+    let mut ids: HashMap<String, String> = HashMap::new();
+    let mut mobiles: HashMap<String, String> = HashMap::new();
+    let mut codes: HashMap<String, String> = HashMap::new();
+    for generated in &world.filings {
+        let filing = &generated.filing;
+        let people = std::iter::once(&filing.entity.principal)
+            .chain(filing.websites.iter().filter_map(|w| w.principal.as_ref()));
+        for person in people {
+            let holder = format!("{}/{}", person.name, person.id_number);
+            let id_owner = ids
+                .entry(person.id_number.clone())
+                .or_insert_with(|| person.name.clone());
+            assert_eq!(*id_owner, person.name, "ID {} shared", person.id_number);
+            let mobile_owner = mobiles
+                .entry(person.mobile.clone())
+                .or_insert_with(|| holder.clone());
+            assert_eq!(*mobile_owner, holder, "mobile {} shared", person.mobile);
+        }
+        if filing.entity.certificate_type == beian_domain::filing::CertificateType::CreditCode {
+            let owner = codes
+                .entry(filing.entity.certificate_number.clone())
+                .or_insert_with(|| filing.entity.name.clone());
+            assert_eq!(*owner, filing.entity.name, "credit code shared");
+        }
+    }
+    assert!(
+        ids.len() > 20_000 && codes.len() > 10_000,
+        "{} {}",
+        ids.len(),
+        codes.len()
+    );
+}
