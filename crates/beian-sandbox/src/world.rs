@@ -637,6 +637,33 @@ fn unique(issued: &mut Issued, mut draw: impl FnMut() -> String) -> String {
     }
 }
 
+/// Words a registry would accept between a brand and an industry (星河鑫建材), to tell
+/// apart two companies that the generator named alike.
+const NAME_QUALIFIERS: [&str; 12] = [
+    "鑫", "恒", "泰", "华", "创", "联", "达", "盛", "新", "宏", "瑞", "源",
+];
+
+/// The first of `name("")`, `name("鑫")`, …, `name("鑫恒")`, … that no company of the
+/// world has yet, issued. Registered company names are unique, and the sandbox's business
+/// registry finds a company with an invalid credit code by its name: two alike would make
+/// it answer with the other's record. No randomness is drawn, so the rest of the world
+/// stays what it was.
+fn unique_company_name(issued: &mut Issued, name: impl Fn(&str) -> String) -> String {
+    let singles = NAME_QUALIFIERS.iter().map(|q| (*q).to_owned());
+    let pairs = NAME_QUALIFIERS
+        .iter()
+        .flat_map(|a| NAME_QUALIFIERS.iter().map(move |b| format!("{a}{b}")));
+    let mut last = String::new();
+    for qualifier in std::iter::once(String::new()).chain(singles).chain(pairs) {
+        last = name(&qualifier);
+        if issued.insert(format!("company:{last}")) {
+            return last;
+        }
+    }
+    // 157 companies of one city, brand, industry and suffix: share the last name.
+    last
+}
+
 /// A person with every field of a principal (the emergency phone is set later).
 fn person(rng: &mut Rng, check_date: NaiveDate, email_domain: &str, issued: &mut Issued) -> Person {
     let name = format!(
@@ -838,13 +865,13 @@ fn generate_filing(
         (principal.name.clone(), None)
     } else {
         let suffix = *rng.pick(&["有限公司", "科技有限公司", "股份有限公司"]);
-        (
+        let name = unique_company_name(issued, |qualifier| {
             format!(
-                "{}{}{}{suffix}",
+                "{}{}{qualifier}{}{suffix}",
                 city.name, company_brand.0, company_industry.word
-            ),
-            Some(principal.name.clone()),
-        )
+            )
+        });
+        (name, Some(principal.name.clone()))
     };
 
     // Websites with their own principal (companies, half of the time).

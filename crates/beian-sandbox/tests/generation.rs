@@ -231,9 +231,11 @@ fn black_holes_are_drawn_apart_and_expect_only_unreachable() {
     assert!((500..700).contains(&holes), "{holes}");
 }
 
-/// The registries are keyed by number: two people sharing an ID number or a mobile, or two
-/// companies sharing a credit code, would make a registry answer for the wrong holder. At
-/// 30,000 sites random numbers did collide (a false `entity.principal_id_mismatch`).
+/// The registries are keyed by number (and a company with an invalid credit code by its
+/// name): two people sharing an ID number or a mobile, or two companies sharing a credit
+/// code or a name, would make a registry answer for the wrong holder. At 30,000 sites
+/// random numbers did collide (a false `entity.principal_id_mismatch`), and at 100,000
+/// names did (a false `entity.legal_rep_mismatch`).
 #[test]
 fn no_two_holders_share_a_number() {
     use std::collections::HashMap;
@@ -241,6 +243,7 @@ fn no_two_holders_share_a_number() {
     let mut ids: HashMap<String, String> = HashMap::new();
     let mut mobiles: HashMap<String, String> = HashMap::new();
     let mut codes: HashMap<String, String> = HashMap::new();
+    let mut names = std::collections::HashSet::new();
     for generated in &world.filings {
         let filing = &generated.filing;
         let people = std::iter::once(&filing.entity.principal)
@@ -255,6 +258,13 @@ fn no_two_holders_share_a_number() {
                 .entry(person.mobile.clone())
                 .or_insert_with(|| holder.clone());
             assert_eq!(*mobile_owner, holder, "mobile {} shared", person.mobile);
+        }
+        if filing.entity.kind == beian_domain::filing::EntityKind::Company {
+            assert!(
+                names.insert(filing.entity.name.clone()),
+                "{} twice",
+                filing.entity.name
+            );
         }
         if filing.entity.certificate_type == beian_domain::filing::CertificateType::CreditCode {
             let owner = codes
