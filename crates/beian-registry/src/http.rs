@@ -96,7 +96,8 @@ pub struct EndpointConfig {
 
 impl EndpointConfig {
     /// The defaults for `endpoint`: 1 s to connect, 5 s per attempt, 2 retries from
-    /// 200 ms, a breaker at 5 failures for 30 s, a day's cache, 20 requests a second.
+    /// 200 ms, a breaker at 5 failures for 30 s, a day's cache of 10,000 answers, 20
+    /// requests a second.
     pub fn new(endpoint: Url) -> Self {
         EndpointConfig {
             endpoint,
@@ -111,7 +112,7 @@ impl EndpointConfig {
             breaker_failures: 5,
             breaker_cooldown: Duration::from_secs(30),
             cache_ttl: Duration::from_secs(24 * 3600),
-            cache_capacity: 100_000,
+            cache_capacity: 10_000,
             rate_per_second: 20.0,
             burst: 20,
             extra_root_certs_pem: Vec::new(),

@@ -4,7 +4,7 @@
 //! Each is a plain value that takes the current [`Instant`] as an argument, so its rules
 //! are table-tested without sleeping; the client holds them behind a mutex.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, Instant};
 
@@ -149,11 +149,19 @@ impl RateLimit {
 }
 
 /// 缓存 — answers kept for `ttl`, at most `capacity` of them.
+///
+/// Every entry lives the same `ttl`, so the order of insertion is the order of expiry: a
+/// queue of (expiry, key) in that order finds the entry to drop in constant time. An
+/// earlier version scanned the whole map on every insert once it was full, which at the
+/// default capacity made a 100,000-site sweep spend most of its CPU in the cache.
 #[derive(Debug)]
 pub struct TtlCache<V> {
     ttl: Duration,
     capacity: usize,
     entries: HashMap<String, (Instant, V)>,
+    /// (expiry, key) in insertion order; an item whose key has since been put again (a
+    /// later expiry in `entries`) or removed is stale and skipped.
+    order: VecDeque<(Instant, String)>,
 }
 
 impl<V: Clone> TtlCache<V> {
@@ -163,6 +171,7 @@ impl<V: Clone> TtlCache<V> {
             ttl,
             capacity: capacity.max(1),
             entries: HashMap::new(),
+            order: VecDeque::new(),
         }
     }
 
@@ -184,19 +193,44 @@ impl<V: Clone> TtlCache<V> {
         if self.ttl.is_zero() {
             return;
         }
-        if self.entries.len() >= self.capacity && !self.entries.contains_key(&key) {
-            self.entries.retain(|_, (expires, _)| now < *expires);
-            if self.entries.len() >= self.capacity
-                && let Some(oldest) = self
-                    .entries
-                    .iter()
-                    .min_by_key(|(_, (expires, _))| *expires)
-                    .map(|(k, _)| k.clone())
-            {
-                self.entries.remove(&oldest);
-            }
+        self.drop_expired(now);
+        if !self.entries.contains_key(&key) {
+            while self.entries.len() >= self.capacity && self.drop_oldest() {}
         }
-        self.entries.insert(key, (now + self.ttl, value));
+        let expires = now + self.ttl;
+        self.entries.insert(key.clone(), (expires, value));
+        self.order.push_back((expires, key));
+        // Stale queue items (keys put again) are bounded by compacting now and then.
+        if self.order.len() > 2 * self.capacity {
+            let entries = &self.entries;
+            self.order
+                .retain(|(at, key)| entries.get(key).is_some_and(|(e, _)| e == at));
+        }
+    }
+
+    /// Drops the entries that expired by `now`, from the front of the queue.
+    fn drop_expired(&mut self, now: Instant) {
+        while let Some((at, _)) = self.order.front()
+            && *at <= now
+        {
+            self.drop_oldest();
+        }
+    }
+
+    /// Drops the front of the queue (and its entry, if the item is not stale); false when
+    /// the queue is empty.
+    fn drop_oldest(&mut self) -> bool {
+        let Some((at, key)) = self.order.pop_front() else {
+            return false;
+        };
+        if self
+            .entries
+            .get(&key)
+            .is_some_and(|(expires, _)| *expires == at)
+        {
+            self.entries.remove(&key);
+        }
+        true
     }
 
     /// How many entries are held.
@@ -331,5 +365,34 @@ mod tests {
         let mut off = TtlCache::new(Duration::ZERO, 10);
         off.put("a".into(), 1, t0);
         assert_eq!(off.get("a", t0), None);
+    }
+
+    #[test]
+    fn a_key_put_again_lives_from_its_last_put_and_the_queue_stays_bounded() {
+        let t0 = Instant::now();
+        let ttl = Duration::from_secs(10);
+        let mut cache = TtlCache::new(ttl, 3);
+        cache.put("a".into(), 1, t0);
+        cache.put("b".into(), 2, t0 + Duration::from_secs(1));
+        // "a" again: it is now the newest, so "b" is the next to go.
+        cache.put("a".into(), 10, t0 + Duration::from_secs(2));
+        cache.put("c".into(), 3, t0 + Duration::from_secs(3));
+        cache.put("d".into(), 4, t0 + Duration::from_secs(4));
+        let at = t0 + Duration::from_secs(5);
+        assert_eq!(cache.get("b", at), None, "the oldest went");
+        assert_eq!(cache.get("a", at), Some(10));
+        assert_eq!(cache.len(), 3);
+        // Expiry follows the last put: "a" outlives its first put's TTL.
+        assert_eq!(cache.get("a", t0 + Duration::from_secs(11)), Some(10));
+        // The same keys put over and over keep the queue within twice the capacity.
+        for i in 0..1000u64 {
+            let key = ["a", "c", "d"][(i % 3) as usize];
+            cache.put(key.into(), i, t0 + Duration::from_millis(5000 + i));
+        }
+        assert_eq!(cache.len(), 3);
+        assert!(cache.order.len() <= 6, "{}", cache.order.len());
+        // Everything expires.
+        cache.put("e".into(), 5, t0 + Duration::from_secs(100));
+        assert_eq!(cache.len(), 1);
     }
 }
