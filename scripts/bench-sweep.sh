@@ -4,13 +4,14 @@
 # host once), peak RSS of the sweep, and the score against the ground truth.
 #
 #   ./scripts/bench-sweep.sh 10000 100000
+#   BEIAN=/path/to/beian ./scripts/bench-sweep.sh 10000   # a binary built elsewhere
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v wrk >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk)
 [ -x /usr/bin/time ] || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends time)
-cargo build --release --locked -p beian-cli
-beian=target/release/beian
+[ -n "${BEIAN:-}" ] || cargo build --release --locked -p beian-cli
+beian=${BEIAN:-target/release/beian}
 
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(10000)
