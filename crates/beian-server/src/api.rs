@@ -378,6 +378,21 @@ pub struct EventBody {
 }
 
 /// Applies one workflow event to an order; who may do what is the workflow's rule.
+/// The order `id` if the caller may see it; another customer's order answers 404, the same
+/// as one that does not exist.
+async fn own_order(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<beian_store::Order, ApiError> {
+    state
+        .store
+        .order(caller.scope(), id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(ApiError::not_found)
+}
+
 #[utoipa::path(post, path = "/api/v1/orders/{id}/events", tag = "orders", security(("bearer" = []), ("session" = [])),
     params(("id" = i64, Path, description = "整改单 id"), ("Idempotency-Key" = Option<String>, Header, description = "幂等键")),
     request_body = EventBody,
@@ -392,12 +407,7 @@ async fn post_event(
 ) -> Result<Json<Value>, ApiError> {
     caller.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
     // A foreign order is 404 before anything else, whatever the event.
-    state
-        .store
-        .order(caller.scope(), id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(ApiError::not_found)?;
+    own_order(&state, &caller, id).await?;
     let event: Event = serde_json::from_slice(&body).map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -494,12 +504,7 @@ async fn upload_attachments(
 ) -> Result<(StatusCode, Json<Vec<UploadedAttachment>>), ApiError> {
     caller.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
     // A foreign order is 404 before the body is looked at.
-    state
-        .store
-        .order(caller.scope(), id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(ApiError::not_found)?;
+    own_order(&state, &caller, id).await?;
     // axum answers any unreadable form with 400; a body that is no form at all (JSON, or
     // none) is the 415 the document promises.
     let is_form = headers
