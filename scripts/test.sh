@@ -34,7 +34,9 @@ fi
 # Python is preferred where there is one: CPython 3.11's parser sometimes fails inside
 # hypothesis ("AST constructor recursion depth mismatch").
 schemathesis_version=4.32.5
-st_venv="$PWD/${CARGO_TARGET_DIR:-target}/schemathesis-venv"
+target_dir=${CARGO_TARGET_DIR:-target}
+case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
+st_venv="$target_dir/schemathesis-venv"
 if ! [ -x "$st_venv/bin/st" ] || ! "$st_venv/bin/st" --version 2>/dev/null | grep -q "$schemathesis_version"; then
   python=python3
   pyroot=$(pyenv root 2>/dev/null || true)
