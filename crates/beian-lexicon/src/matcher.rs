@@ -1,41 +1,44 @@
 //! 融合匹配 — leftmost-longest matching fused with normalisation, in one pass.
 //!
-//! The leftmost-longest scan does not build the normalised text. A [`Producer`] reads the
-//! original text once and yields normalised characters ([`NChar`]: the character and the
-//! byte range of the original it came from) into a small window; a [`Trie`] is walked from
-//! each window position, and the longest word starting there wins. Each original character
-//! is normalised exactly once; the window only holds what a walk can still look at (the
-//! longest word's length), so it stays in L1.
+//! The leftmost-longest scan does not build the normalised text. It reads the original bytes,
+//! and one lookup per character in a [`Trie`]'s character table gives the *code* of what
+//! the character folds to: the table is built from the fold itself, so 賭, Ａ and A find the
+//! codes of 赌, a and a without any folding at scan time. Whitespace and zero-width
+//! characters are marked as gaps (dropped, or one space between two ASCII letters or
+//! digits); characters that fold to several characters whatever surrounds them (… → ...,
+//! ㍿ → 株式会社) carry their pieces; the few the table cannot decide alone (combining
+//! marks, characters outside the BMP, folds that end in whitespace) go to a [`Producer`],
+//! which normalises character by character ([`NChar`]: the character and the byte range of
+//! the original it came from) into a small window.
 //!
-//! Why not an Aho-Corasick automaton here: with tens of thousands of words and everyday
+//! The words are a double-array trie over character codes (codes by frequency among the
+//! words' characters, so the busy part of the array is small): a step from a node is one
+//! load, `units[base + code]`, checked against its parent.
+//!
+//! Why not an Aho-Corasick automaton: with tens of thousands of words and everyday
 //! characters among them, almost every position of Chinese text starts a word, so an
 //! automaton spends its time in failure transitions over a multi-megabyte table, while a
-//! trie walk from each position usually ends after one or two steps, in nodes that hot text
-//! keeps in cache. The walk costs O(length of the longest word) per position in the worst
-//! case, which is bounded by the lists; it finds exactly the leftmost-longest matches (the
-//! longest word at the first position where any word starts, then again after it).
+//! walk from each position usually ends after one or two steps. The walk costs O(length of
+//! the longest word) per position in the worst case, which is bounded by the lists; it finds
+//! exactly the leftmost-longest matches (the longest word at the first position where any
+//! word starts, then again after it).
 //!
-//! Layout, for cache locality (hits are dense: most positions of Chinese text start some
-//! word, so the cost per position is what counts):
+//! Blocks: the text is read [`BLOCK`] positions at a time; the first two steps of every
+//! position (its depth-one node, and the pair with the next character) do not depend on
+//! each other, so they are looked up for the whole block first; the resolution then visits
+//! only the positions where a word may start (a bit mask) and walks deeper only from pairs
+//! of the dictionary. Walks that run off a block go on over the bytes, across gaps, and
+//! into the producer's window at a character only it can fold.
 //!
-//! * first character: a two-level table over the BMP (256 blocks of 256 `u32`, blocks with
-//!   no first character shared), giving the depth-1 node and two flags (is a word, has
-//!   children) without touching the nodes;
-//! * first two characters: a bitset of hashed pairs (about 32 bits per pair, ≤ 256 KB)
-//!   rejects most positions at once; a pair that passes is looked up in an open-addressing
-//!   table `first << 16 | second → depth-2 node + flags`;
-//! * deeper: a bitset of hashed (node, label) edges rejects most steps; then the node's
-//!   children, numbered breadth first so that they are one contiguous run of 16-byte
-//!   records, scanned linearly up to 8 and found through a hash table of wide nodes'
-//!   edges beyond that.
-//!
-//! Exactness: [`Producer`] reproduces `normalize` character by character (the same classes,
-//! the same whitespace rule, the same NFKC slow path), and each character carries the original
-//! range that `OffsetMap::start`/`OffsetMap::end` would give, plus two flags for characters
-//! inside a multi-character expansion (㍿ → 株式会社), where a match may not start or end.
-//! Tests compare it with `normalize` and the whole scan with a brute-force reference.
+//! Exactness: the character table is derived from [`Producer`], which reproduces
+//! `normalize` character by character (the same classes, the same whitespace rule, the same
+//! NFKC slow path); every character carries the original range that
+//! `OffsetMap::start`/`OffsetMap::end` would give, plus two flags for pieces inside a
+//! multi-character expansion, where a match may not start or end. Tests compare the producer
+//! with `normalize` and the whole scan with a brute-force reference, on short texts and on
+//! texts that run across many blocks.
 
-use crate::normalize::{ALNUM, ASCII_CLASS, PLAIN, SPACE, UNCHANGED, UPPER, is_zero_width};
+use crate::normalize::{ALNUM, ASCII_CLASS, SPACE, UNCHANGED, UPPER, is_zero_width};
 use crate::t2s::{self, T2s};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
@@ -316,8 +319,9 @@ impl<'t> Producer<'t> {
     }
 }
 
-/// One trie node: the label of the edge into it, the pattern ending here (+1; 0 for none)
-/// and the run of its children.
+/// One trie node while the trie is built: the label of the edge into it, the pattern ending
+/// here (+1; 0 for none) and the run of its children (breadth-first numbering, so a node's
+/// children are contiguous and sorted by label).
 #[derive(Debug, Clone, Copy, Default)]
 struct Node {
     label: u32,
@@ -326,73 +330,205 @@ struct Node {
     end: u32,
 }
 
-/// Children lists up to this length are scanned linearly (four records per cache line).
-const LINEAR: usize = 8;
+/// One unit of the double array: the unit of the node whose child this is (`check`) and
+/// this node's `base << 2 | HAS_KIDS | IS_WORD`. The child of unit `s` by character code `c`
+/// is unit `base(s) + c`, if that unit's `check` is `s`.
+#[derive(Debug, Clone, Copy)]
+struct Unit {
+    check: u32,
+    info: u32,
+}
 
-/// In a first-character table entry: the character is a word by itself.
+/// In a unit's `info`: a word ends at this node.
 const IS_WORD: u32 = 1;
-/// In a first-character table entry: some longer word starts with the character.
+/// In a unit's `info`: some longer word goes on from this node.
 const HAS_KIDS: u32 = 2;
+/// `check` of the root and of a free unit: no node has this unit as a child.
+const NO_PARENT: u32 = u32::MAX;
+/// A free unit.
+const FREE: Unit = Unit {
+    check: NO_PARENT,
+    info: 0,
+};
 
-/// A free slot of [`Trie::wide`].
-const EMPTY: u32 = u32::MAX;
+/// In a character table entry: the character's code (0: no word uses it).
+const CODE_MASK: u32 = CP_MASK;
+/// In a character table entry: the producer must handle the character (it folds to several
+/// characters or to nothing, or lies outside the BMP).
+const SLOW: u32 = 1 << 31;
+/// In a character table entry: whitespace or a zero-width character, which the fold drops
+/// except for one space between two ASCII letters or digits.
+const GAP: u32 = 1 << 30;
+/// In a character table entry, with [`GAP`]: whitespace (a zero-width character alone
+/// never becomes a space).
+const WHITE: u32 = 1 << 29;
+/// In a character table entry: the folded character is an ASCII letter or digit.
+const ALNUM_FOLD: u32 = 1 << 28;
+/// In a character table entry: the character folds to several characters whatever stands
+/// around it (… → ...); the low bits index the trie's expansions.
+const EXPAND: u32 = 1 << 27;
+/// Mask of the folded code point in [`FOLD`].
+const FOLD_CP: u32 = 0x001F_FFFF;
 
-/// The words as a trie laid out for leftmost-longest walks (see the module documentation).
+/// What the fold does to every BMP character on its own: derived from [`Producer`]
+/// itself, so that the fast loop and the producer cannot disagree.
+struct Fold {
+    /// Per character: the one character it becomes (with [`ALNUM_FOLD`]), or [`GAP`] (and
+    /// [`WHITE`]), or [`EXPAND`] with an index into `spans`, or [`SLOW`].
+    table: Box<[u32]>,
+    /// The pieces of the characters that fold to several characters whatever stands around
+    /// them (… → ..., ㎡ → m2), each a code point with [`ALNUM_FOLD`] ...
+    pieces: Vec<u32>,
+    /// ... and where each such character's pieces lie in `pieces`.
+    spans: Vec<(u32, u32)>,
+    /// (folded character, a character that folds to it by itself), sorted: what a trie's
+    /// character table must give each code to.
+    sources: Vec<(u32, u32)>,
+    /// The character table without codes (classes, [`ALNUM_FOLD`] and expansion indexes),
+    /// as a trie's starts: high byte → block, 0 for a block of zeros ...
+    base_index: [u16; 256],
+    /// ... and the blocks.
+    base_blocks: Vec<[u32; 256]>,
+}
+
+/// Most pieces an expansion handled without the producer may have.
+const MAX_PIECES: usize = 18;
+
+static FOLD: std::sync::LazyLock<Fold> = std::sync::LazyLock::new(|| {
+    let mut table = vec![SLOW; 0x1_0000].into_boxed_slice();
+    let mut pieces_pool: Vec<u32> = Vec::new();
+    let mut spans: Vec<(u32, u32)> = Vec::new();
+    let mut out = Vec::new();
+    let mut probe = String::new();
+    let run = |probe: &str, out: &mut Vec<NChar>| {
+        out.clear();
+        let mut producer = Producer::at(probe, 0, false);
+        while producer.fill(out, 64) {}
+    };
+    for (cp, slot) in (0u32..).zip(table.iter_mut()) {
+        let Some(c) = char::from_u32(cp) else {
+            continue;
+        };
+        probe.clear();
+        probe.push(c);
+        run(&probe, &mut out);
+        let alone: Vec<u32> = out.iter().map(|n| n.char_code()).collect();
+        let flags_ok = out.iter().enumerate().all(|(k, n)| {
+            (n.cp & NO_START != 0) == (k > 0) && (n.cp & NO_END != 0) == (k + 1 < out.len())
+        });
+        let alnum = |cp: u32| char::from_u32(cp).is_some_and(|f| f.is_ascii_alphanumeric());
+        *slot = match alone.as_slice() {
+            [one] if flags_ok && *one != u32::from(b' ') => {
+                *one | if alnum(*one) { ALNUM_FOLD } else { 0 }
+            }
+            [] => {
+                // Dropped on its own: between two letters it is a space, or nothing.
+                probe.clear();
+                probe.extend(['a', c, 'a']);
+                run(&probe, &mut out);
+                match out.len() {
+                    3 => GAP | WHITE,
+                    2 => GAP,
+                    _ => SLOW,
+                }
+            }
+            pieces
+                if flags_ok && pieces.len() <= MAX_PIECES && !pieces.contains(&u32::from(b' ')) =>
+            {
+                // The same pieces between two letters: nothing around it changes them.
+                probe.clear();
+                probe.extend(['a', c, 'a']);
+                run(&probe, &mut out);
+                let between: Vec<u32> = out.iter().map(|n| n.char_code()).collect();
+                let a = u32::from(b'a');
+                let same = between.len() == pieces.len() + 2
+                    && between.first() == Some(&a)
+                    && between.last() == Some(&a)
+                    && between.get(1..=pieces.len()) == Some(pieces);
+                match (
+                    u32::try_from(spans.len()),
+                    u32::try_from(pieces_pool.len()),
+                    u32::try_from(pieces.len()),
+                ) {
+                    (Ok(index), Ok(from), Ok(count)) if same => {
+                        let last = pieces.last().copied().unwrap_or(0);
+                        pieces_pool.extend(
+                            pieces
+                                .iter()
+                                .map(|&p| p | if alnum(p) { ALNUM_FOLD } else { 0 }),
+                        );
+                        spans.push((from, count));
+                        EXPAND | index | if alnum(last) { ALNUM_FOLD } else { 0 }
+                    }
+                    _ => SLOW,
+                }
+            }
+            _ => SLOW,
+        };
+    }
+    let mut sources = Vec::new();
+    let mut base_index = [0u16; 256];
+    let mut base_blocks = vec![[0u32; 256]];
+    for (high, slot) in (0u32..).zip(base_index.iter_mut()) {
+        let mut block = [0u32; 256];
+        for (low, e) in (0u32..).zip(block.iter_mut()) {
+            let cp = (high << 8) | low;
+            let f = table.get(cp as usize).copied().unwrap_or(SLOW);
+            *e = if f & EXPAND != 0 {
+                f
+            } else if f & (SLOW | GAP) != 0 {
+                f & (SLOW | GAP | WHITE)
+            } else {
+                sources.push((f & FOLD_CP, cp));
+                f & ALNUM_FOLD
+            };
+        }
+        if block.iter().any(|&e| e != 0) {
+            *slot = u16::try_from(base_blocks.len()).unwrap_or(0);
+            base_blocks.push(block);
+        }
+    }
+    sources.sort_unstable();
+    Fold {
+        table,
+        pieces: pieces_pool,
+        spans,
+        sources,
+        base_index,
+        base_blocks,
+    }
+});
+
+/// The words as a double-array trie over character codes, with a character table that
+/// folds as it looks up (see the module documentation).
 pub(crate) struct Trie {
-    /// Node 0 is the root; children of a node are contiguous and sorted by label.
-    nodes: Vec<Node>,
+    /// The double array; unit 0 is the root, and the root's child by code `c` is unit `c`.
+    units: Vec<Unit>,
+    /// Pattern id + 1 of the word ending at each unit, 0 for none.
+    values: Vec<u32>,
+    /// Character table entries of ASCII.
+    ascii: [u32; 128],
     /// High byte of a BMP code point → block of `blocks` (block 0 is all zeros).
     index: Box<[u16; 256]>,
-    /// Low byte → the depth-1 node for that first character shifted left by 2, with
-    /// [`IS_WORD`] and [`HAS_KIDS`]; 0 if no word starts with it.
+    /// Low byte → the character table entry: the code of the character's fold and its
+    /// class bits.
     blocks: Vec<[u32; 256]>,
-    /// One bit per hashed pair of first two characters of the words of two or more
-    /// characters: a clear bit proves that no word starts with the pair, without touching
-    /// the nodes.
-    pairs: Vec<u64>,
-    /// `64 - log2(bits in pairs)`.
-    pairs_shift: u32,
-    /// The depth-2 nodes of BMP pairs, open addressing: `[first << 16 | second, entry]`
-    /// with the entry coded like the first-character table; entry 0 for a free slot.
-    pair_nodes: Vec<[u32; 2]>,
-    /// `64 - log2(pair_nodes.len())`.
-    pair_nodes_shift: u32,
-    /// One bit per hashed edge (parent, label) out of nodes of depth 2 or more: a clear bit
-    /// proves that the edge does not exist.
-    edges: Vec<u64>,
-    /// `64 - log2(bits in edges)`.
-    edges_shift: u32,
-    /// Edges out of nodes with more than [`LINEAR`] children, open addressing:
-    /// `[parent, label, child]`, `parent == EMPTY` for a free slot.
-    wide: Vec<[u32; 3]>,
-    /// `64 - log2(wide.len())`: the shift that turns a hash into a slot.
-    wide_shift: u32,
+    /// Codes of folded characters outside the BMP, sorted by code point.
+    astral: Vec<(u32, u32)>,
+    /// Code of the space that stands for whitespace between ASCII letters or digits.
+    space_code: u32,
+    /// The fold's own tables: the pieces of expansions.
+    fold: &'static Fold,
     /// Length of the longest word, in characters.
     max_len: usize,
-}
-
-/// [`IS_WORD`] and [`HAS_KIDS`] for a node.
-#[inline]
-fn flags(n: &Node) -> u32 {
-    (u32::from(n.value != 0) * IS_WORD) | (u32::from(n.end > n.first) * HAS_KIDS)
-}
-
-fn set_bit(bits: &mut [u64], bit: usize) {
-    if let Some(word) = bits.get_mut(bit / 64) {
-        *word |= 1 << (bit % 64);
-    }
-}
-
-/// Fibonacci hash of (`a`, `b`) to `64 - shift` bits.
-#[inline(always)]
-fn hash(a: u32, b: u32, shift: u32) -> usize {
-    let key = (u64::from(a) << 32) | u64::from(b);
-    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize
+    /// Trie nodes, the root included.
+    #[cfg_attr(not(test), allow(dead_code))]
+    node_count: usize,
 }
 
 impl Trie {
     /// Builds the trie over `(normalised word, pattern id)`; words must be distinct and
-    /// non-empty. Returns None when the ids or the node count do not fit.
+    /// non-empty. Returns None when the ids, the codes or the units do not fit.
     pub(crate) fn build(words: &[(String, u32)]) -> Option<Trie> {
         let mut keyed: Vec<(Vec<u32>, u32)> = words
             .iter()
@@ -434,251 +570,194 @@ impl Trie {
                 n.end = end;
             }
         }
-        // Node ids must leave two bits free in the first-character table.
-        if nodes.len() >= 1 << 30 {
+        // Codes: the most frequent labels first, so that the root's busiest children and
+        // the children of busy nodes lie close together.
+        let mut counts: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+        for n in nodes.iter().skip(1) {
+            *counts.entry(n.label).or_default() += 1;
+        }
+        let mut alphabet: Vec<(u32, u32)> = counts.into_iter().collect();
+        alphabet.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        if alphabet.len() >= CODE_MASK as usize {
             return None;
         }
-        let root = nodes.first().copied().unwrap_or_default();
-        let mut index = Box::new([0u16; 256]);
-        let mut blocks = vec![[0u32; 256]];
-        let mut pair_keys = Vec::new();
-        for child in root.first..root.end {
-            let Some(n) = nodes.get(child as usize).copied() else {
+        let code: std::collections::HashMap<u32, u32> = alphabet
+            .iter()
+            .zip(1u32..)
+            .map(|(&(cp, _), code)| (cp, code))
+            .collect();
+        let (units, values) = place(&nodes, &code, alphabet.len())?;
+        // The character table: each character's fold, looked up in the code map.
+        // The character table: the fold's table without codes, and each code given to the
+        // characters that fold to its character (and to the character itself where the
+        // producer hands it over: the space).
+        let fold: &'static Fold = &FOLD;
+        let mut index = Box::new(fold.base_index);
+        let mut blocks = fold.base_blocks.clone();
+        for (&cp, &c) in &code {
+            if cp >= 0x1_0000 {
                 continue;
-            };
-            for grandchild in n.first..n.end {
-                if let Some(g) = nodes.get(grandchild as usize) {
-                    pair_keys.push((n.label, g.label, (grandchild << 2) | flags(g)));
+            }
+            let own = fold.table.get(cp as usize).copied().unwrap_or(SLOW);
+            let from = fold.sources.partition_point(|&(f, _)| f < cp);
+            let folding = fold
+                .sources
+                .get(from..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|&&(f, _)| f == cp)
+                .map(|&(_, source)| source);
+            let itself = (own & (SLOW | GAP) != 0).then_some(cp);
+            for source in folding.chain(itself) {
+                let high = (source >> 8) as usize & 0xFF;
+                if index[high] == 0 {
+                    index[high] = u16::try_from(blocks.len()).ok()?;
+                    blocks.push([0u32; 256]);
+                }
+                if let Some(block) = blocks.get_mut(usize::from(index[high])) {
+                    block[(source & 0xFF) as usize] |= c;
                 }
             }
-            if n.label >= 0x1_0000 {
-                continue;
-            }
-            let high = (n.label >> 8) as usize & 0xFF;
-            if index[high] == 0 {
-                index[high] = u16::try_from(blocks.len()).ok()?;
-                blocks.push([0u32; 256]);
-            }
-            if let Some(block) = blocks.get_mut(usize::from(index[high])) {
-                block[(n.label & 0xFF) as usize] = (child << 2) | flags(&n);
+        }
+        let space_code = code.get(&u32::from(b' ')).copied().unwrap_or(0);
+        let mut ascii = [0u32; 128];
+        if let Some(block) = blocks.get(usize::from(index[0])) {
+            for (slot, &e) in ascii.iter_mut().zip(block.iter()) {
+                *slot = e;
             }
         }
-        // About 32 bits per pair (a false positive rate near 3 %), at most 256 KB.
-        let pair_bits = (pair_keys.len() * 32)
-            .clamp(1 << 9, 1 << 21)
-            .next_power_of_two()
-            .trailing_zeros();
-        let pairs_shift = 64 - pair_bits;
-        let mut pairs = vec![0u64; (1usize << pair_bits) / 64];
-        for &(a, b, _) in &pair_keys {
-            set_bit(&mut pairs, hash(a, b, pairs_shift));
-        }
-        let slots_bits = (pair_keys.len() * 2)
-            .max(16)
-            .next_power_of_two()
-            .trailing_zeros();
-        let pair_nodes_shift = 64 - slots_bits;
-        let mut pair_nodes = vec![[0u32; 2]; 1usize << slots_bits];
-        let slot_mask = pair_nodes.len() - 1;
-        for &(a, b, entry) in &pair_keys {
-            if a >= 0x1_0000 || b >= 0x1_0000 {
-                continue;
-            }
-            let key = (a << 16) | b;
-            let mut at = hash(key, 0, pair_nodes_shift);
-            while pair_nodes.get(at).is_some_and(|s| s[1] != 0) {
-                at = (at + 1) & slot_mask;
-            }
-            *pair_nodes.get_mut(at)? = [key, entry];
-        }
-        // Edges out of depth >= 2: the nodes after the root's grandchildren (BFS order).
-        let deep_from = pair_keys.len() + (root.end - root.first) as usize + 1;
-        let deep_edges = nodes.len().saturating_sub(deep_from);
-        let edge_bits = (deep_edges * 16)
-            .clamp(1 << 9, 1 << 22)
-            .next_power_of_two()
-            .trailing_zeros();
-        let edges_shift = 64 - edge_bits;
-        let mut edges = vec![0u64; (1usize << edge_bits) / 64];
-        for (parent, n) in nodes
+        let mut astral: Vec<(u32, u32)> = code
             .iter()
-            .enumerate()
-            .skip(1 + (root.end - root.first) as usize)
-        {
-            let parent = u32::try_from(parent).ok()?;
-            for child in n.first..n.end {
-                let label = nodes.get(child as usize)?.label;
-                set_bit(&mut edges, hash(parent, label, edges_shift));
-            }
-        }
-        // The hash table for wide nodes, at most half full.
-        let wide_edges: usize = nodes
-            .iter()
-            .map(|n| n.end.saturating_sub(n.first) as usize)
-            .filter(|&k| k > LINEAR)
-            .sum();
-        let bits = (wide_edges * 2)
-            .max(16)
-            .next_power_of_two()
-            .trailing_zeros();
-        let mut wide = vec![[EMPTY, 0, 0]; 1usize << bits];
-        let wide_shift = 64 - bits;
-        let mask = wide.len() - 1;
-        for (parent, n) in nodes.iter().enumerate() {
-            if (n.end.saturating_sub(n.first) as usize) <= LINEAR {
-                continue;
-            }
-            let parent = u32::try_from(parent).ok()?;
-            for child in n.first..n.end {
-                let label = nodes.get(child as usize)?.label;
-                let mut at = hash(parent, label, wide_shift);
-                while wide.get(at).is_some_and(|s| s[0] != EMPTY) {
-                    at = (at + 1) & mask;
-                }
-                *wide.get_mut(at)? = [parent, label, child];
-            }
-        }
-        nodes.shrink_to_fit();
+            .filter(|&(&cp, _)| cp >= 0x1_0000)
+            .map(|(&cp, &c)| (cp, c))
+            .collect();
+        astral.sort_unstable();
         Some(Trie {
-            nodes,
+            units,
+            values,
+            ascii,
             index,
             blocks,
-            pairs,
-            pairs_shift,
-            pair_nodes,
-            pair_nodes_shift,
-            edges,
-            edges_shift,
-            wide,
-            wide_shift,
+            astral,
+            space_code,
+            fold,
             max_len,
+            node_count: nodes.len(),
         })
     }
 
     /// Bytes of heap the trie holds.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.nodes.capacity() * std::mem::size_of::<Node>()
+        self.units.capacity() * std::mem::size_of::<Unit>()
+            + self.values.capacity() * std::mem::size_of::<u32>()
             + std::mem::size_of::<[u16; 256]>()
             + self.blocks.capacity() * std::mem::size_of::<[u32; 256]>()
-            + self.pairs.capacity() * std::mem::size_of::<u64>()
-            + self.pair_nodes.capacity() * std::mem::size_of::<[u32; 2]>()
-            + self.edges.capacity() * std::mem::size_of::<u64>()
-            + self.wide.capacity() * std::mem::size_of::<[u32; 3]>()
+            + self.astral.capacity() * std::mem::size_of::<(u32, u32)>()
     }
 
     /// How many nodes, the root included.
     #[cfg(test)]
     pub(crate) fn node_count(&self) -> usize {
-        self.nodes.len()
+        self.node_count
     }
 
-    /// The first-character entry for `cp` (node << 2 | [`HAS_KIDS`] | [`IS_WORD`]), 0 if no
-    /// word starts with it.
+    /// The character table entry of the character at byte `i` (`i < bytes.len()`, on a
+    /// character boundary) and its length in bytes.
     #[inline(always)]
-    fn first(&self, cp: u32) -> u32 {
-        if cp < 0x1_0000 {
-            let block = self.index[(cp >> 8) as usize & 0xFF];
-            match self.blocks.get(usize::from(block)) {
-                Some(b) => b[(cp & 0xFF) as usize],
-                None => 0,
+    fn lookup(&self, bytes: &[u8], i: usize) -> (u32, usize) {
+        let Some(&b) = bytes.get(i) else {
+            return (SLOW, 1);
+        };
+        if b < 0x80 {
+            return (self.ascii[usize::from(b)], 1);
+        }
+        let (cp, len) = if b >= 0xE0 {
+            if b >= 0xF0 {
+                return (SLOW, 4);
+            }
+            match (bytes.get(i + 1), bytes.get(i + 2)) {
+                (Some(&b1), Some(&b2)) => (
+                    (u32::from(b & 0x0F) << 12)
+                        | (u32::from(b1 & 0x3F) << 6)
+                        | u32::from(b2 & 0x3F),
+                    3,
+                ),
+                _ => return (SLOW, 3),
             }
         } else {
-            self.entry(self.child(0, cp))
-        }
+            match bytes.get(i + 1) {
+                Some(&b1) => ((u32::from(b & 0x1F) << 6) | u32::from(b1 & 0x3F), 2),
+                None => return (SLOW, 2),
+            }
+        };
+        (self.entry(cp), len)
     }
 
-    /// `node` coded like the first-character table (0 for node 0, "none").
+    /// The character table entry of a BMP code point.
+    #[inline(always)]
+    fn entry(&self, cp: u32) -> u32 {
+        let block = self.index[(cp >> 8) as usize & 0xFF];
+        self.blocks
+            .get(usize::from(block))
+            .map_or(0, |b| b[(cp & 0xFF) as usize])
+    }
+
+    /// The code of a folded character (0: no word uses it).
     #[inline]
-    fn entry(&self, node: u32) -> u32 {
-        match self.nodes.get(node as usize) {
-            Some(n) if node != 0 => (node << 2) | flags(n),
-            _ => 0,
+    fn code_of(&self, cp: u32) -> u32 {
+        if cp < 0x1_0000 {
+            let e = self.entry(cp);
+            if e & EXPAND != 0 { 0 } else { e & CODE_MASK }
+        } else {
+            self.astral
+                .binary_search_by_key(&cp, |&(c, _)| c)
+                .ok()
+                .and_then(|k| self.astral.get(k))
+                .map_or(0, |&(_, code)| code)
         }
     }
 
-    /// The depth-2 node for first characters `a`, `b`, coded like the first-character table
-    /// (0 for none); `node` is the depth-1 node of `a`.
+    /// The depth-one node of a character code and its info, if some word starts with it.
     #[inline(always)]
-    fn pair(&self, a: u32, b: u32, node: u32) -> u32 {
-        if a >= 0x1_0000 || b >= 0x1_0000 {
-            return self.entry(self.child(node, b));
+    fn root_child(&self, code: u32) -> Option<(u32, u32)> {
+        match self.units.get(code as usize) {
+            Some(u) if u.check == 0 && code != 0 => Some((code, u.info)),
+            _ => None,
         }
-        let key = (a << 16) | b;
-        let mask = self.pair_nodes.len().wrapping_sub(1);
-        let mut at = hash(key, 0, self.pair_nodes_shift);
-        // At most half full, so a free slot ends every probe sequence.
-        while let Some(&[k, entry]) = self.pair_nodes.get(at) {
-            if entry == 0 || k == key {
-                return entry;
-            }
-            at = (at + 1) & mask;
-        }
-        0
     }
 
-    /// Whether `node` (of depth 2 or more) may have a child labelled `cp`.
+    /// The child of `node` (whose info is `info`) by character code `code`, and its info.
     #[inline(always)]
-    fn may_edge(&self, node: u32, cp: u32) -> bool {
-        let bit = hash(node, cp, self.edges_shift);
-        self.edges
-            .get(bit / 64)
-            .is_some_and(|word| word & (1 << (bit % 64)) != 0)
-    }
-
-    /// Whether some word may start with `a` then `b` (false: certainly none does).
-    #[inline(always)]
-    fn may_pair(&self, a: u32, b: u32) -> bool {
-        let bit = hash(a, b, self.pairs_shift);
-        self.pairs
-            .get(bit / 64)
-            .is_some_and(|word| word & (1 << (bit % 64)) != 0)
-    }
-
-    /// The child of `node` labelled `cp`, 0 if none.
-    #[inline(always)]
-    fn child(&self, node: u32, cp: u32) -> u32 {
-        let Some(n) = self.nodes.get(node as usize) else {
-            return 0;
-        };
-        let Some(kids) = self.nodes.get(n.first as usize..n.end as usize) else {
-            return 0;
-        };
-        if kids.len() <= LINEAR {
-            return match kids.iter().position(|k| k.label == cp) {
-                Some(k) => n.first + k as u32,
-                None => 0,
-            };
+    fn step(&self, node: u32, info: u32, code: u32) -> Option<(u32, u32)> {
+        if code == 0 {
+            return None;
         }
-        let mask = self.wide.len().wrapping_sub(1);
-        let mut at = hash(node, cp, self.wide_shift);
-        // The table is at most half full, so a free slot ends every probe sequence.
-        while let Some(&[parent, label, child]) = self.wide.get(at) {
-            if parent == node && label == cp {
-                return child;
-            }
-            if parent == EMPTY {
-                return 0;
-            }
-            at = (at + 1) & mask;
+        let t = (info >> 2).wrapping_add(code);
+        match self.units.get(t as usize) {
+            Some(u) if u.check == node => Some((t, u.info)),
+            _ => None,
         }
-        0
     }
 
     #[inline(always)]
     fn value(&self, node: u32) -> u32 {
-        self.nodes.get(node as usize).map_or(0, |n| n.value)
+        self.values.get(node as usize).copied().unwrap_or(0)
     }
 
     /// Leftmost-longest matches of the normalised `text`: `f(first, last, pattern)` per
     /// match, with its first and last normalised characters (their ranges and flags). Uses
     /// `window` as scratch.
     ///
-    /// Two modes. Over characters the fold leaves alone (ideographs, lower-case ASCII
-    /// letters and digits, most punctuation: nearly all of a Chinese page) the walk decodes
-    /// the original bytes directly, with offsets as they are and no producer. At any other
-    /// character the producer takes over (a *spill* when a walk that started on unchanged
-    /// text runs into it, the window loop when a position itself needs normalising), and
-    /// hands back as soon as a position is again an unchanged character.
+    /// The loop reads the original bytes a block at a time: one table entry per character
+    /// gives the code of what it folds to (or the codes of its pieces, for … and the like),
+    /// and offsets are those of the original. A block ends at whitespace, at a character
+    /// only the producer can fold (combining marks, characters outside the BMP …), or after
+    /// [`BLOCK`] positions. The first two steps of every position of a block (the depth-one
+    /// node and the pair) are looked up first; the leftmost-longest resolution then visits
+    /// only the positions where a word may start, and walks deeper only from a pair of the
+    /// dictionary. A walk that runs off the block goes on over the bytes (across
+    /// whitespace, where one space may stand for the run), and into the producer's window
+    /// when it meets a character for the producer; so does a position that is one.
     #[inline]
     pub(crate) fn leftmost_longest(
         &self,
@@ -691,110 +770,284 @@ impl Trie {
             return;
         }
         let bytes = text.as_bytes();
-        let unchanged: &[u64; 1024] = &UNCHANGED;
+        let n = bytes.len();
+        let mut block = Block::default();
         let mut i = 0;
-        while i < bytes.len() {
-            let Some((c0, l0)) = decode_unchanged(bytes, i, unchanged) else {
-                // A character the fold changes (or whitespace): the producer's window loop
-                // from here. The character before `i` is unchanged, so nothing is pending.
-                let mut producer = Producer::at(text, i, prev_is_alnum(bytes, i));
+        'text: while i < n {
+            let (e0, l0) = self.lookup(bytes, i);
+            if e0 & SLOW != 0 {
+                let (start, prev_alnum) = self.producer_start(text, i);
+                let mut producer = Producer::at(text, start, prev_alnum);
                 window.clear();
                 i = self.window_loop(text, &mut producer, window, 0, true, &mut f);
                 continue;
-            };
-            let entry = self.first(c0);
-            if entry == 0 {
+            }
+            if e0 & GAP != 0 {
                 i += l0;
                 continue;
             }
-            // The longest word so far: its node and the byte offset where it ends.
-            let mut best = if entry & IS_WORD != 0 { entry >> 2 } else { 0 };
-            let mut best_end = i + l0;
-            // Where the walk left unchanged text, and the node it had reached there (0 for
-            // none), and whether that node is of depth one.
-            let mut spill: Option<(usize, u32, bool)> = None;
-            if entry & HAS_KIDS != 0 {
-                let j1 = i + l0;
-                match decode_unchanged(bytes, j1, unchanged) {
-                    Some((c1, l1)) if self.may_pair(c0, c1) => {
-                        let pair = self.pair(c0, c1, entry >> 2);
-                        let mut j = j1 + l1;
-                        if pair & IS_WORD != 0 {
-                            best = pair >> 2;
-                            best_end = j;
-                        }
-                        let mut node = pair >> 2;
-                        if pair & HAS_KIDS != 0 {
-                            while j < bytes.len() {
-                                let Some((c, l)) = decode_unchanged(bytes, j, unchanged) else {
-                                    spill = Some((j, node, false));
-                                    break;
-                                };
-                                if !self.may_edge(node, c) {
-                                    break;
-                                }
-                                node = self.child(node, c);
-                                if node == 0 {
-                                    break;
-                                }
-                                j += l;
-                                if self.value(node) != 0 {
-                                    best = node;
-                                    best_end = j;
-                                }
-                            }
-                        }
-                    }
-                    Some(_) => {}
-                    None if j1 < bytes.len() => spill = Some((j1, entry >> 2, true)),
-                    None => {}
-                }
+            let b = &mut block;
+            let m = self.read_block(bytes, i, b);
+            let positions = m.min(BLOCK);
+            // The first two steps of every position, independent of each other.
+            let mut interesting = 0u64;
+            for k in 0..positions {
+                let c0 = b.codes[k];
+                let c1 = if k + 1 < m { b.codes[k + 1] } else { 0 };
+                let u0 = self.units.get(c0 as usize).copied().unwrap_or(FREE);
+                let info0 = if u0.check == 0 { u0.info } else { 0 };
+                let t = (info0 >> 2) + c1;
+                let u1 = self.units.get(t as usize).copied().unwrap_or(FREE);
+                let hit = (u1.check == c0) & (info0 & HAS_KIDS != 0) & (c1 != 0);
+                // The last character before whitespace, a character for the producer or
+                // the end: its walk goes on over the bytes.
+                let open = (k + 1 == m) & (info0 & HAS_KIDS != 0);
+                b.infos[k] = info0;
+                b.pairs[k] = if hit { (t, u1.info) } else { (0, 0) };
+                interesting |= u64::from(hit | open | (info0 & IS_WORD != 0)) << k;
             }
-            let first = NChar {
-                cp: c0,
-                len: l0 as u32,
-                start: i,
-            };
-            if let Some((j, node, depth_one)) = spill {
-                // Go on over the normalised text from `j`.
-                let mut producer = Producer::at(text, j, prev_is_alnum(bytes, j));
-                window.clear();
-                let mut more = true;
-                if let Some(q) = self.walk_window(
-                    &mut producer,
-                    window,
-                    &mut more,
-                    0,
-                    c0,
-                    node,
-                    depth_one,
-                    &mut best,
-                ) {
-                    if let Some(&last) = window.get(q) {
-                        f(first, last, self.value(best).wrapping_sub(1));
-                    }
-                    i = self.window_loop(text, &mut producer, window, q + 1, more, &mut f);
+            // Leftmost-longest over the positions where a word may start.
+            let mut resume = if m > BLOCK { b.starts[BLOCK] } else { b.end };
+            let mut covered = 0usize;
+            while interesting != 0 {
+                let k = interesting.trailing_zeros() as usize;
+                interesting &= interesting - 1;
+                if k < covered {
                     continue;
                 }
+                let c0 = b.codes[k];
+                let info0 = b.infos[k];
+                let first = NChar {
+                    cp: b.flags[k] & NO_START,
+                    len: u32::try_from(b.ends[k] - b.starts[k]).unwrap_or(0),
+                    start: b.starts[k],
+                };
+                // The longest word so far: its node, the index after its last character,
+                // and its original end with the flags of its last character.
+                let mut best = if info0 & IS_WORD != 0 { c0 } else { 0 };
+                let mut best_at = k + 1;
+                let mut last = b.last(k);
+                // Where to go on over the bytes: the node, its info and the next index.
+                let mut open = None;
+                let (t, ti) = b.pairs[k];
+                if t != 0 {
+                    if ti & IS_WORD != 0 {
+                        best = t;
+                        best_at = k + 2;
+                        last = b.last(k + 1);
+                    }
+                    let (mut node, mut info, mut q) = (t, ti, k + 2);
+                    while info & HAS_KIDS != 0 {
+                        if q >= m {
+                            open = Some((node, info, q));
+                            break;
+                        }
+                        let Some((u, ui)) = self.step(node, info, b.codes[q]) else {
+                            break;
+                        };
+                        (node, info) = (u, ui);
+                        q += 1;
+                        if info & IS_WORD != 0 {
+                            best = node;
+                            best_at = q;
+                            last = b.last(q - 1);
+                        }
+                    }
+                } else if k + 1 == m && info0 & HAS_KIDS != 0 {
+                    open = Some((c0, info0, k + 1));
+                }
+                if let Some((node, info, q)) = open {
+                    let alnum = b.alnums >> (q - 1) & 1 != 0;
+                    let mut best_end = last.start;
+                    let spill =
+                        self.walk_bytes(bytes, b.end, node, info, alnum, &mut best, &mut best_end);
+                    if best_end != last.start {
+                        best_at = usize::MAX;
+                        last = NChar {
+                            cp: 0,
+                            len: 0,
+                            start: best_end,
+                        };
+                    }
+                    if let Some((at, node, info, alnum)) = spill {
+                        // Go on over the normalised text from `at`.
+                        let mut producer = Producer::at(text, at, alnum);
+                        window.clear();
+                        let mut more = true;
+                        if let Some(w) = self.walk_window(
+                            &mut producer,
+                            window,
+                            &mut more,
+                            0,
+                            node,
+                            info,
+                            &mut best,
+                        ) {
+                            if let Some(&end) = window.get(w) {
+                                f(first, end, self.value(best).wrapping_sub(1));
+                            }
+                            i = self.window_loop(text, &mut producer, window, w + 1, more, &mut f);
+                            continue 'text;
+                        }
+                    }
+                }
+                if best == 0 {
+                    continue;
+                }
+                f(first, last, self.value(best).wrapping_sub(1));
+                if best_at >= positions {
+                    resume = resume.max(last.start);
+                    break;
+                }
+                covered = best_at;
             }
-            if best == 0 {
-                i += l0;
-                continue;
-            }
-            let last = NChar {
-                cp: 0,
-                len: 0,
-                start: best_end,
-            };
-            f(first, last, self.value(best).wrapping_sub(1));
-            i = best_end;
+            i = resume;
         }
     }
 
-    /// Continues a walk over the normalised characters from `window[at]`, producing more
-    /// on demand: from `node`, a depth-one node of first character `c0` when `depth_one`,
-    /// deeper otherwise. Updates `best` and returns the window index of its last character
-    /// when the longest word ends there.
+    /// Reads a block from byte `i` (a character the fold handles alone) into `b`: the coded
+    /// pieces of up to [`BLOCK`] positions, then one more character if it folds to one
+    /// character (the second of the last position's pair). An expansion is read only if all
+    /// its pieces are positions: a match that ends inside one must be followed by its next
+    /// piece, which the producer does. Returns how many pieces; `b.end` is where the last
+    /// character read ends.
+    #[inline(always)]
+    fn read_block(&self, bytes: &[u8], i: usize, b: &mut Block) -> usize {
+        let mut m = 0;
+        let mut pos = i;
+        b.alnums = 0;
+        while m <= BLOCK && pos < bytes.len() {
+            let (e, l) = self.lookup(bytes, pos);
+            if e & (SLOW | GAP) != 0 {
+                break;
+            }
+            let end = pos + l;
+            if e & EXPAND == 0 {
+                b.codes[m] = e & CODE_MASK;
+                b.starts[m] = pos;
+                b.ends[m] = end;
+                b.flags[m] = 0;
+                b.alnums |= u128::from(e & ALNUM_FOLD != 0) << m;
+                m += 1;
+            } else {
+                let (from, count) = self
+                    .fold
+                    .spans
+                    .get((e & CODE_MASK) as usize)
+                    .copied()
+                    .unwrap_or((0, 0));
+                let pieces = self
+                    .fold
+                    .pieces
+                    .get(from as usize..(from + count) as usize)
+                    .unwrap_or_default();
+                if m + pieces.len() > BLOCK {
+                    break;
+                }
+                for (k, &piece) in pieces.iter().enumerate() {
+                    b.codes[m] = self.code_of(piece & FOLD_CP);
+                    b.starts[m] = pos;
+                    b.ends[m] = end;
+                    b.flags[m] = if k > 0 { NO_START } else { 0 }
+                        | if k + 1 < pieces.len() { NO_END } else { 0 };
+                    b.alnums |= u128::from(piece & ALNUM_FOLD != 0) << m;
+                    m += 1;
+                }
+            }
+            pos = end;
+        }
+        b.end = pos;
+        m
+    }
+
+    /// Walks on over the original bytes from `j`, from `node` (whose info is `info`; `alnum`
+    /// tells whether the last character walked is an ASCII letter or digit), updating the
+    /// longest word so far. Returns where the walk met a character for the producer (or the
+    /// whitespace before it), with the node reached and `alnum` there.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn walk_bytes(
+        &self,
+        bytes: &[u8],
+        mut j: usize,
+        mut node: u32,
+        mut info: u32,
+        mut alnum: bool,
+        best: &mut u32,
+        best_end: &mut usize,
+    ) -> Option<(usize, u32, u32, bool)> {
+        while info & HAS_KIDS != 0 && j < bytes.len() {
+            let (mut e, mut l) = self.lookup(bytes, j);
+            let mut at = j;
+            if e & GAP != 0 {
+                let mut white = false;
+                while e & GAP != 0 && at < bytes.len() {
+                    white |= e & WHITE != 0;
+                    at += l;
+                    (e, l) = self.lookup(bytes, at);
+                }
+                if at >= bytes.len() {
+                    return None;
+                }
+                if e & (SLOW | EXPAND) == 0 && white && alnum && e & ALNUM_FOLD != 0 {
+                    // One space stands for the run.
+                    match self.step(node, info, self.space_code) {
+                        Some((t, ti)) if ti & HAS_KIDS != 0 => (node, info) = (t, ti),
+                        _ => return None,
+                    }
+                }
+            }
+            if e & (SLOW | EXPAND) != 0 {
+                return Some((j, node, info, alnum));
+            }
+            let (t, ti) = self.step(node, info, e & CODE_MASK)?;
+            (node, info) = (t, ti);
+            j = at + l;
+            alnum = e & ALNUM_FOLD != 0;
+            if info & IS_WORD != 0 {
+                *best = node;
+                *best_end = j;
+            }
+        }
+        None
+    }
+
+    /// Where a producer must start to normalise from the character for it at byte `i`,
+    /// and the fold's state there: the start of the whitespace run before `i` (the run
+    /// decides whether a space comes out), and whether the visible character before that
+    /// is an ASCII letter or digit.
+    fn producer_start(&self, text: &str, i: usize) -> (usize, bool) {
+        let bytes = text.as_bytes();
+        let mut g = i;
+        while g > 0 {
+            let mut k = g - 1;
+            while k > 0 && bytes.get(k).is_some_and(|&b| b & 0xC0 == 0x80) {
+                k -= 1;
+            }
+            let (e, _) = self.lookup(bytes, k);
+            if e & GAP != 0 {
+                g = k;
+                continue;
+            }
+            if e & SLOW == 0 {
+                return (g, e & ALNUM_FOLD != 0);
+            }
+            // A character for the producer: what it folds to on its own decides.
+            match text
+                .get(k..g)
+                .map(crate::normalize::normalize)
+                .and_then(|n| n.as_str().chars().next_back())
+            {
+                Some(last) => return (g, last.is_ascii_alphanumeric()),
+                None => g = k,
+            }
+        }
+        (g, false)
+    }
+
+    /// Continues a walk over the normalised characters from `window[q]`, producing more on
+    /// demand, from `node` (whose info is `info`). Updates `best` and returns the window
+    /// index of its last character when the longest word ends in the window.
     #[inline]
     #[allow(clippy::too_many_arguments)]
     fn walk_window(
@@ -803,42 +1056,23 @@ impl Trie {
         window: &mut Vec<NChar>,
         more: &mut bool,
         mut q: usize,
-        c0: u32,
         mut node: u32,
-        depth_one: bool,
+        mut info: u32,
         best: &mut u32,
     ) -> Option<usize> {
         let mut found = None;
-        let mut next = |window: &mut Vec<NChar>, q: usize| -> Option<u32> {
+        while info & HAS_KIDS != 0 {
             if q >= window.len() && *more {
                 *more = producer.fill(window, q + 1);
             }
-            window.get(q).map(|c| c.char_code())
-        };
-        if depth_one {
-            let second = next(window, q)?;
-            if !self.may_pair(c0, second) {
-                return None;
-            }
-            let pair = self.pair(c0, second, node);
-            if pair & IS_WORD != 0 {
-                *best = pair >> 2;
-                found = Some(q);
-            }
-            if pair & HAS_KIDS == 0 {
-                return found;
-            }
-            node = pair >> 2;
-            q += 1;
-        }
-        while let Some(c) = next(window, q)
-            && self.may_edge(node, c)
-        {
-            node = self.child(node, c);
-            if node == 0 {
+            let Some(c) = window.get(q) else {
                 break;
-            }
-            if self.value(node) != 0 {
+            };
+            let Some((t, ti)) = self.step(node, info, self.code_of(c.char_code())) else {
+                break;
+            };
+            (node, info) = (t, ti);
+            if info & IS_WORD != 0 {
                 *best = node;
                 found = Some(q);
             }
@@ -848,8 +1082,8 @@ impl Trie {
     }
 
     /// The window loop: leftmost-longest over the producer's characters from `window[p]`,
-    /// until a position is an unchanged character again (returns its byte offset) or the
-    /// text ends (returns its length).
+    /// until a position is again a character the byte loop handles (returns its byte
+    /// offset) or the text ends (returns its length).
     fn window_loop(
         &self,
         text: &str,
@@ -860,7 +1094,6 @@ impl Trie {
         f: &mut impl FnMut(NChar, NChar, u32),
     ) -> usize {
         let bytes = text.as_bytes();
-        let unchanged: &[u64; 1024] = &UNCHANGED;
         loop {
             if p >= window.len() {
                 window.clear();
@@ -872,33 +1105,22 @@ impl Trie {
             let Some(&first) = window.get(p) else {
                 return bytes.len();
             };
-            let c0 = first.char_code();
-            // Back to the byte loop at an unchanged character (one that stands for itself,
-            // so nothing is pending before it and nothing of it is expanded).
-            if first.cp == c0
-                && decode_unchanged(bytes, first.start, unchanged).is_some_and(|(c, _)| c == c0)
+            // Back to the byte loop at a character that folds to one character by itself:
+            // it stands for itself, so nothing is pending before it.
+            if first.cp & (NO_START | NO_END) == 0
+                && self.lookup(bytes, first.start).0 & (SLOW | GAP | EXPAND) == 0
             {
                 return first.start;
             }
-            let entry = self.first(c0);
-            if entry == 0 {
+            let Some((node, info)) = self.root_child(self.code_of(first.char_code())) else {
                 p += 1;
                 continue;
-            }
+            };
             // The longest word so far: its last node and its last character.
-            let mut best = if entry & IS_WORD != 0 { entry >> 2 } else { 0 };
+            let mut best = if info & IS_WORD != 0 { node } else { 0 };
             let mut best_at = p;
-            if entry & HAS_KIDS != 0
-                && let Some(q) = self.walk_window(
-                    producer,
-                    window,
-                    &mut more,
-                    p + 1,
-                    c0,
-                    entry >> 2,
-                    true,
-                    &mut best,
-                )
+            if let Some(q) =
+                self.walk_window(producer, window, &mut more, p + 1, node, info, &mut best)
             {
                 best_at = q;
             }
@@ -914,47 +1136,172 @@ impl Trie {
     }
 }
 
-/// Whether the character before byte `at` is an ASCII letter or digit (the fold's state
-/// after an unchanged character).
-#[inline(always)]
-fn prev_is_alnum(bytes: &[u8], at: usize) -> bool {
-    at.checked_sub(1)
-        .and_then(|k| bytes.get(k))
-        .is_some_and(u8::is_ascii_alphanumeric)
+/// Positions whose first two steps are looked up together before the leftmost-longest
+/// resolution reads them (one bit each in a `u64`).
+const BLOCK: usize = 64;
+
+/// Room in a block: its positions and one more character.
+const BLOCK_ROOM: usize = BLOCK + 1;
+
+/// 块 — one block of coded characters read from the original bytes.
+struct Block {
+    /// The code of each piece (a character, or one piece of an expansion).
+    codes: [u32; BLOCK_ROOM],
+    /// Where the original character of each piece starts and ends.
+    starts: [usize; BLOCK_ROOM],
+    ends: [usize; BLOCK_ROOM],
+    /// [`NO_START`] and [`NO_END`] of each piece.
+    flags: [u32; BLOCK_ROOM],
+    /// One bit per piece: whether it is an ASCII letter or digit.
+    alnums: u128,
+    /// Per position: its depth-one info, and the pair's unit and info (unit 0: none).
+    infos: [u32; BLOCK],
+    pairs: [(u32, u32); BLOCK],
+    /// Where the last character read ends.
+    end: usize,
 }
 
-/// The character at byte `i` and its length, if the fold leaves it as it is: ASCII
-/// lower-case letters, digits, punctuation and controls (not whitespace); two- and
-/// three-byte characters in [`UNCHANGED`].
-#[inline(always)]
-fn decode_unchanged(bytes: &[u8], i: usize, unchanged: &[u64; 1024]) -> Option<(u32, usize)> {
-    let b = *bytes.get(i)?;
-    if b < 0x80 {
-        return match ASCII_CLASS[usize::from(b)] {
-            ALNUM | PLAIN => Some((u32::from(b), 1)),
-            _ => None,
-        };
-    }
-    let (cp, len) = if b >= 0xE0 {
-        if b >= 0xF0 {
-            return None;
+impl Default for Block {
+    fn default() -> Block {
+        Block {
+            codes: [0; BLOCK_ROOM],
+            starts: [0; BLOCK_ROOM],
+            ends: [0; BLOCK_ROOM],
+            flags: [0; BLOCK_ROOM],
+            alnums: 0,
+            infos: [0; BLOCK],
+            pairs: [(0, 0); BLOCK],
+            end: 0,
         }
-        let b1 = *bytes.get(i + 1)?;
-        let b2 = *bytes.get(i + 2)?;
-        (
-            (u32::from(b & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F),
-            3,
-        )
-    } else {
-        let b1 = *bytes.get(i + 1)?;
-        ((u32::from(b & 0x1F) << 6) | u32::from(b1 & 0x3F), 2)
-    };
-    // cp < 0x10000, so the index is below 1024.
-    if unchanged[(cp >> 6) as usize & 1023] & (1 << (cp & 63)) != 0 {
-        Some((cp, len))
-    } else {
-        None
     }
+}
+
+impl Block {
+    /// A match's last character when it ends with piece `k`: where it ends, and
+    /// [`NO_END`] if that is inside an expansion.
+    #[inline(always)]
+    fn last(&self, k: usize) -> NChar {
+        NChar {
+            cp: self.flags[k] & NO_END,
+            len: 0,
+            start: self.ends[k],
+        }
+    }
+}
+
+/// Lays the trie out as a double array: the root's children at their codes, every other
+/// node's children at `base + code` for the lowest `base` where all of them are free.
+/// Returns the units and the pattern values per unit.
+fn place(
+    nodes: &[Node],
+    code: &std::collections::HashMap<u32, u32>,
+    alphabet: usize,
+) -> Option<(Vec<Unit>, Vec<u32>)> {
+    let free = Unit {
+        check: NO_PARENT,
+        info: 0,
+    };
+    let mut units = vec![free; alphabet + 1];
+    let mut used = vec![0u64; units.len().div_ceil(64) + 1];
+    let mut unit_of = vec![0u32; nodes.len()];
+    let mut bases = vec![0u32; nodes.len()];
+    let root = nodes.first().copied().unwrap_or_default();
+    let is_used =
+        |used: &[u64], t: usize| used.get(t / 64).is_some_and(|w| w & (1 << (t % 64)) != 0);
+    let mark = |used: &mut Vec<u64>, t: usize| {
+        if used.len() <= t / 64 {
+            used.resize(t / 64 + 1, 0);
+        }
+        if let Some(w) = used.get_mut(t / 64) {
+            *w |= 1 << (t % 64);
+        }
+    };
+    mark(&mut used, 0);
+    for child in root.first..root.end {
+        let n = nodes.get(child as usize)?;
+        let c = *code.get(&n.label)?;
+        *unit_of.get_mut(child as usize)? = c;
+        mark(&mut used, c as usize);
+        *units.get_mut(c as usize)? = Unit { check: 0, info: 0 };
+    }
+    let mut first_free = 1usize;
+    let mut kid_codes: Vec<u32> = Vec::new();
+    // Breadth first again, but every node's children in code order, so that the nodes of
+    // frequent characters get the lowest bases and the transitions a text takes most often
+    // fall in one small region of the array.
+    let code_of_node =
+        |child: u32| -> Option<u32> { code.get(&nodes.get(child as usize)?.label).copied() };
+    let mut order: std::collections::VecDeque<u32> = (root.first..root.end).collect();
+    order
+        .make_contiguous()
+        .sort_by_key(|&c| code_of_node(c).unwrap_or(u32::MAX));
+    let mut sorted_kids: Vec<u32> = Vec::new();
+    while let Some(node) = order.pop_front() {
+        let node = node as usize;
+        let n = *nodes.get(node)?;
+        if n.end <= n.first {
+            continue;
+        }
+        sorted_kids.clear();
+        sorted_kids.extend(n.first..n.end);
+        sorted_kids.sort_by_key(|&c| code_of_node(c).unwrap_or(u32::MAX));
+        order.extend(sorted_kids.iter().copied());
+        kid_codes.clear();
+        for child in n.first..n.end {
+            kid_codes.push(code_of_node(child)?);
+        }
+        let low = *kid_codes.iter().min()? as usize;
+        while is_used(&used, first_free) {
+            first_free += 1;
+        }
+        let mut slot = first_free.max(low + 1);
+        let base = loop {
+            while is_used(&used, slot) {
+                slot += 1;
+            }
+            let base = slot - low;
+            if kid_codes
+                .iter()
+                .all(|&c| !is_used(&used, base + c as usize))
+            {
+                break base;
+            }
+            slot += 1;
+        };
+        let parent = *unit_of.get(node)?;
+        for (child, &c) in (n.first..n.end).zip(&kid_codes) {
+            let t = base + c as usize;
+            if units.len() <= t {
+                units.resize(t + 1, free);
+            }
+            *units.get_mut(t)? = Unit {
+                check: parent,
+                info: 0,
+            };
+            mark(&mut used, t);
+            *unit_of.get_mut(child as usize)? = u32::try_from(t).ok()?;
+        }
+        *bases.get_mut(node)? = u32::try_from(base).ok()?;
+    }
+    if units.len() >= 1 << 30 {
+        return None;
+    }
+    // Room for `base + code` of any base and code, so that a lookup needs no bounds branch.
+    units.resize(units.len() + alphabet + 1, free);
+    let mut values = vec![0u32; units.len()];
+    for (node, n) in nodes.iter().enumerate() {
+        let u = *unit_of.get(node)? as usize;
+        let flags = (u32::from(n.value != 0) * IS_WORD) | (u32::from(n.end > n.first) * HAS_KIDS);
+        let info = (bases.get(node)? << 2) | flags;
+        if let Some(unit) = units.get_mut(u) {
+            unit.info = info;
+        }
+        if let Some(v) = values.get_mut(u) {
+            *v = n.value;
+        }
+    }
+    units.shrink_to_fit();
+    Some((units, values))
 }
 
 /// Whether a match from `first` to `last` covers whole original characters (not part of what
@@ -1060,6 +1407,56 @@ mod tests {
         fn the_stream_agrees_with_normalize_on_any_text(text in ".{0,40}") {
             check_stream(&text);
         }
+    }
+
+    #[test]
+    fn the_character_table_folds_every_bmp_character_as_the_producer_does() {
+        let trie =
+            trie_of(&["赌博", "abc d", "株式会社", "...", "p2p", "中华", "ｘ"]).expect("builds");
+        let mut out = Vec::new();
+        let mut probe = String::new();
+        for cp in 0u32..0x1_0000 {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            probe.clear();
+            probe.push(c);
+            out.clear();
+            let mut producer = Producer::at(&probe, 0, false);
+            while producer.fill(&mut out, 64) {}
+            let (e, len) = trie.lookup(probe.as_bytes(), 0);
+            assert_eq!(len, c.len_utf8(), "{c:?}");
+            if e & (SLOW | GAP | EXPAND) == 0 {
+                // One character, the code of what the producer makes of it.
+                assert_eq!(out.len(), 1, "{c:?}");
+                let folded = out.first().map_or(0, |n| n.char_code());
+                assert_eq!(e & CODE_MASK, trie.code_of(folded), "{c:?}");
+                let alnum = char::from_u32(folded).is_some_and(|f| f.is_ascii_alphanumeric());
+                assert_eq!(e & ALNUM_FOLD != 0, alnum, "{c:?}");
+            } else if e & EXPAND != 0 {
+                let (from, count) = trie.fold.spans[(e & CODE_MASK) as usize];
+                let pieces: Vec<u32> = trie.fold.pieces[from as usize..(from + count) as usize]
+                    .iter()
+                    .map(|p| p & FOLD_CP)
+                    .collect();
+                let produced: Vec<u32> = out.iter().map(|n| n.char_code()).collect();
+                assert_eq!(pieces, produced, "{c:?}");
+            } else if e & GAP != 0 {
+                assert!(out.is_empty(), "{c:?}");
+            }
+        }
+        // Folded characters find their own codes, 賭 and Ｂ those of 赌 and b.
+        assert_ne!(trie.code_of(u32::from('赌')), 0);
+        assert_eq!(
+            trie.lookup("賭".as_bytes(), 0).0 & CODE_MASK,
+            trie.code_of(u32::from('赌'))
+        );
+        assert_eq!(
+            trie.lookup("Ｄ".as_bytes(), 0).0 & CODE_MASK,
+            trie.code_of(u32::from('d'))
+        );
+        // The space between ASCII words has the code the words gave it.
+        assert_ne!(trie.code_of(u32::from(' ')), 0);
     }
 
     #[test]

@@ -166,6 +166,17 @@ fn piece_string(max: usize) -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(PIECES), 0..max).prop_map(|p| p.concat())
 }
 
+/// Pieces with little whitespace, so that texts run past the matcher's 64-position blocks
+/// with expansions (㍿, …, ﬁ) and the producer's characters (a combining mark) at any place.
+const DENSE_PIECES: &[&str] = &[
+    "赌", "博", "賭", "网", "上", "场", "a", "b", "A", "1", "㍿", "株", "式", "会", "社", "…", ".",
+    "ﬁ", "f", "i", "e\u{301}", "①", " ",
+];
+
+fn dense_string(max: usize) -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(DENSE_PIECES), 0..max).prop_map(|p| p.concat())
+}
+
 fn entry(word: &str) -> beian_lexicon::Entry {
     beian_lexicon::Entry {
         word: word.to_owned(),
@@ -205,6 +216,23 @@ fn reference(words: &[String], text: &str) -> Vec<(usize, usize, String)> {
     out
 }
 
+/// The leftmost-longest scan of `text` for `words` equals the brute-force [`reference`], hit
+/// for hit, and `count` agrees.
+fn agrees_with_reference(words: &[String], text: &str) -> Result<(), TestCaseError> {
+    let scanner = Scanner::from_entries(words.iter().map(|w| entry(w)), MatchMode::LeftmostLongest)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let normalised: Vec<String> = words.iter().map(|w| normalize_word(w)).collect();
+    let expected = reference(&normalised, text);
+    let got: Vec<(usize, usize, String)> = scanner
+        .scan(text)
+        .iter()
+        .map(|h| (h.start, h.end, normalize_word(h.word)))
+        .collect();
+    prop_assert_eq!(&got, &expected);
+    prop_assert_eq!(scanner.count(text), expected.len());
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 1500,
@@ -217,17 +245,7 @@ proptest! {
         words in prop::collection::vec(piece_string(5), 1..12),
         text in prop_oneof![3 => piece_string(40), 1 => ".{0,30}"],
     ) {
-        let scanner = Scanner::from_entries(words.iter().map(|w| entry(w)), MatchMode::LeftmostLongest)
-            .map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let normalised: Vec<String> = words.iter().map(|w| normalize_word(w)).collect();
-        let expected = reference(&normalised, &text);
-        let got: Vec<(usize, usize, String)> = scanner
-            .scan(&text)
-            .iter()
-            .map(|h| (h.start, h.end, normalize_word(h.word)))
-            .collect();
-        prop_assert_eq!(&got, &expected);
-        prop_assert_eq!(scanner.count(&text), expected.len());
+        agrees_with_reference(&words, &text)?;
     }
 
     #[test]
@@ -244,6 +262,23 @@ proptest! {
         let mut got = Vec::new();
         scanner.for_each_match(&text, |raw| got.push((raw.start, raw.end, raw.pattern)));
         prop_assert_eq!(got, expected);
+    }
+}
+
+proptest! {
+    // Long texts: fewer cases, each crossing several blocks.
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn leftmost_longest_agrees_with_brute_force_across_blocks(
+        words in prop::collection::vec(piece_string(5), 1..12),
+        text in dense_string(400),
+    ) {
+        agrees_with_reference(&words, &text)?;
     }
 }
 
