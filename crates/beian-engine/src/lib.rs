@@ -508,7 +508,11 @@ fn now() -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
-/// 单服务器并发上限 — a semaphore per server address, created on first use.
+/// Above this many servers, [`PerIpLimit`] drops the idle ones before adding another.
+const PER_IP_TIDY_ABOVE: usize = 4096;
+
+/// 单服务器并发上限 — a semaphore per server address, created on first use and dropped
+/// again once idle (a semaphore whose only holder is the map has no fetch and no waiter).
 #[derive(Debug)]
 struct PerIpLimit {
     limit: usize,
@@ -538,6 +542,11 @@ impl PerIpLimit {
                 .semaphores
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if map.len() >= PER_IP_TIDY_ABOVE && !map.contains_key(&ip) {
+                // Forget the servers nobody is waiting on or fetching from: a sweep meets
+                // most hosts once, and the map would otherwise grow with the filings.
+                map.retain(|_, semaphore| Arc::strong_count(semaphore) > 1);
+            }
             Arc::clone(
                 map.entry(ip)
                     .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(self.limit))),
@@ -550,6 +559,32 @@ impl PerIpLimit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn idle_servers_are_forgotten_and_busy_ones_kept() {
+        let limit = PerIpLimit::new(1);
+        let busy: std::net::IpAddr = "203.0.113.7".parse().expect("ip");
+        let held = limit.acquire(Some(busy)).await;
+        assert!(held.is_some());
+        for k in 0..PER_IP_TIDY_ABOVE as u32 + 10 {
+            let ip = std::net::IpAddr::from(std::net::Ipv4Addr::from(0x0A00_0000 + k));
+            drop(limit.acquire(Some(ip)).await);
+        }
+        let size = limit
+            .semaphores
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len();
+        assert!(size < 100, "idle servers were kept: {size}");
+        // The busy server is still limited: its one slot is taken.
+        let again = tokio::time::timeout(
+            std::time::Duration::from_millis(50),
+            limit.acquire(Some(busy)),
+        )
+        .await;
+        assert!(again.is_err(), "the busy server lost its limit");
+        drop(held);
+    }
 
     #[tokio::test]
     async fn a_server_gets_at_most_its_share_of_fetches() {
