@@ -5,7 +5,7 @@
 //! crate only says which listed word occurs where.
 //!
 //! Reading order: [`lexicon`] (entries, their scope and severity, the bundled lists),
-//! [`normalize`] (the fold that makes 賭 博, 赌\u{200B}博 and 赌博 the same word, with a map
+//! [`normalize()`] (the fold that makes 賭 博, 赌\u{200B}博 and 赌博 the same word, with a map
 //! back to original offsets), [`scanner`] (the automaton and its hits).
 
 pub mod lexicon;

@@ -353,8 +353,9 @@ const FREE: Unit = Unit {
 
 /// In a character table entry: the character's code (0: no word uses it).
 const CODE_MASK: u32 = CP_MASK;
-/// In a character table entry: the producer must handle the character (it folds to several
-/// characters or to nothing, or lies outside the BMP).
+/// In a character table entry: the producer must handle the character (its fold depends on
+/// its neighbours, as a combining mark's or a character that folds to a space does, or it
+/// lies outside the BMP).
 const SLOW: u32 = 1 << 31;
 /// In a character table entry: whitespace or a zero-width character, which the fold drops
 /// except for one space between two ASCII letters or digits.
@@ -365,7 +366,7 @@ const WHITE: u32 = 1 << 29;
 /// In a character table entry: the folded character is an ASCII letter or digit.
 const ALNUM_FOLD: u32 = 1 << 28;
 /// In a character table entry: the character folds to several characters whatever stands
-/// around it (… → ...); the low bits index the trie's expansions.
+/// around it (… → ...); the low bits index [`Fold::spans`].
 const EXPAND: u32 = 1 << 27;
 /// Mask of the folded code point in [`FOLD`].
 const FOLD_CP: u32 = 0x001F_FFFF;
@@ -1082,7 +1083,7 @@ impl Trie {
     }
 
     /// The window loop: leftmost-longest over the producer's characters from `window[p]`,
-    /// until a position is again a character the byte loop handles (returns its byte
+    /// until a position is again a character the block reader handles (returns its byte
     /// offset) or the text ends (returns its length).
     fn window_loop(
         &self,
@@ -1105,7 +1106,7 @@ impl Trie {
             let Some(&first) = window.get(p) else {
                 return bytes.len();
             };
-            // Back to the byte loop at a character that folds to one character by itself:
+            // Back to the blocks at a character that folds to one character by itself:
             // it stands for itself, so nothing is pending before it.
             if first.cp & (NO_START | NO_END) == 0
                 && self.lookup(bytes, first.start).0 & (SLOW | GAP | EXPAND) == 0
