@@ -13,6 +13,11 @@ use clap::{Parser, Subcommand};
 
 use crate::output::Format;
 
+/// mimalloc rather than glibc's malloc: a sweep allocates and frees buffers for every site
+/// (bodies, decoded text, findings), and with glibc that was about an eighth of its CPU.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// ICP 备案信息核查：检查备案数据、网站首页和线上状态是否符合备案要求。
 #[derive(Debug, Parser)]
 #[command(name = "beian", version)]

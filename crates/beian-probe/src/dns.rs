@@ -6,28 +6,34 @@
 //! to different findings (未解析 versus inconclusive), and a failure is evidence, not an
 //! error.
 //!
-//! hickory's cache is off: a check must see what the servers say now, not what they said
+//! Nothing is cached for long: a check must see what the servers say now, not what they said
 //! an hour ago. Instead each answer is kept for a few seconds ([`DnsConfig::reuse_for`]),
 //! because one site's check asks for the same host several times within a second (its DNS
 //! evidence, then the https fetch, the http fetch and their redirects): reusing the answer
 //! halves the queries of a sweep, and the pages are fetched from exactly the addresses the
-//! DNS evidence shows. Concurrency is capped by a semaphore because hickory has no cap of
-//! its own and loses queries when flooded (hickory-dns #2613).
+//! DNS evidence shows. Concurrency is capped by a semaphore, so a sweep cannot flood the
+//! servers with more questions than they can take.
+//!
+//! The questions go out through [`stub`]: hickory-proto's messages on a few shared UDP
+//! sockets, TCP on truncation, following a CNAME chain that the answer leaves unfinished, as
+//! hickory-resolver would. hickory-resolver itself only reads `/etc/resolv.conf` here.
 
-use std::collections::HashMap;
+mod stub;
+
+use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hickory_resolver::TokioResolver;
-use hickory_resolver::config::{
-    ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
-};
-use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::config::ProtocolConfig;
 use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::{RData, RecordType};
+use hickory_resolver::proto::rr::{Name, RData, RecordType};
 use tokio::sync::Semaphore;
+
+use self::stub::{Failure, StubClient};
+
+/// How many CNAME hops a lookup follows with further questions (hickory-resolver's limit).
+const MAX_CNAME_HOPS: usize = 8;
 
 /// 解析配置 — where and how to ask.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,10 +135,10 @@ pub struct SiteResolution {
     pub www: HostLookup,
 }
 
-/// 解析器 — a hickory stub resolver with a concurrency cap. Cheap to clone.
+/// 解析器 — a stub resolver with a concurrency cap. Cheap to clone.
 #[derive(Clone)]
 pub struct DnsResolver {
-    inner: Arc<TokioResolver>,
+    client: StubClient,
     permits: Arc<Semaphore>,
     recent: Arc<RecentAnswers>,
 }
@@ -140,20 +146,25 @@ pub struct DnsResolver {
 /// Answers of the last [`DnsConfig::reuse_for`], by host.
 struct RecentAnswers {
     reuse_for: Duration,
-    answers: Mutex<HashMap<String, (Instant, HostLookup)>>,
+    answers: Mutex<Answers>,
+}
+
+/// The answers, and the order they were kept in, so that the expired ones are dropped from
+/// the front in constant time per answer (a scan of the whole map on every insert was 6% of
+/// a sweep's CPU once a sweep kept more than a few thousand hosts).
+#[derive(Default)]
+struct Answers {
+    by_host: HashMap<String, (Instant, HostLookup)>,
+    kept: VecDeque<(Instant, String)>,
 }
 
 impl RecentAnswers {
-    /// Above this many hosts, expired answers are dropped before another is kept.
-    const TIDY_ABOVE: usize = 16_384;
-
     fn get(&self, host: &str) -> Option<HostLookup> {
         if self.reuse_for.is_zero() {
             return None;
         }
-        // A poisoned lock only means a panic elsewhere; the map itself is intact.
-        let answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
-        let (at, lookup) = answers.get(host)?;
+        let answers = lock(&self.answers);
+        let (at, lookup) = answers.by_host.get(host)?;
         (at.elapsed() < self.reuse_for).then(|| lookup.clone())
     }
 
@@ -162,13 +173,34 @@ impl RecentAnswers {
         if self.reuse_for.is_zero() || !reusable {
             return;
         }
-        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
-        if answers.len() >= Self::TIDY_ABOVE {
-            let reuse_for = self.reuse_for;
-            answers.retain(|_, (at, _)| at.elapsed() < reuse_for);
+        let now = Instant::now();
+        let mut guard = lock(&self.answers);
+        let answers = &mut *guard;
+        while let Some((at, _)) = answers.kept.front()
+            && now.duration_since(*at) >= self.reuse_for
+        {
+            let Some((at, old)) = answers.kept.pop_front() else {
+                break;
+            };
+            // The host may have been kept again since; only its own expired entry goes.
+            if answers
+                .by_host
+                .get(&old)
+                .is_some_and(|(kept, _)| *kept == at)
+            {
+                answers.by_host.remove(&old);
+            }
         }
-        answers.insert(host.to_owned(), (Instant::now(), lookup.clone()));
+        answers
+            .by_host
+            .insert(host.to_owned(), (now, lookup.clone()));
+        answers.kept.push_back((now, host.to_owned()));
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A poisoned lock only means a panic elsewhere; the data itself is intact.
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl std::fmt::Debug for DnsResolver {
@@ -180,42 +212,21 @@ impl std::fmt::Debug for DnsResolver {
 }
 
 impl DnsResolver {
-    /// Builds the resolver. Must be called inside a tokio runtime.
+    /// Builds the resolver, reading `/etc/resolv.conf` when no servers are configured. The
+    /// sockets are bound by the first lookup, in the runtime that runs it.
     pub fn new(config: &DnsConfig) -> Result<Self, DnsSetupError> {
-        let mut builder = if config.servers.is_empty() {
-            TokioResolver::builder_tokio().map_err(|e| DnsSetupError(e.to_string()))?
+        let servers = if config.servers.is_empty() {
+            system_servers()?
         } else {
-            let servers = config
-                .servers
-                .iter()
-                .map(|server| {
-                    let mut udp = ConnectionConfig::udp();
-                    udp.port = server.port();
-                    let mut tcp = ConnectionConfig::tcp();
-                    tcp.port = server.port();
-                    NameServerConfig::new(server.ip(), true, vec![udp, tcp])
-                })
-                .collect();
-            TokioResolver::builder_with_config(
-                ResolverConfig::from_name_servers(servers),
-                TokioRuntimeProvider::default(),
-            )
+            config.servers.clone()
         };
-        let opts: &mut ResolverOpts = builder.options_mut();
-        opts.timeout = config.timeout;
-        opts.attempts = config.attempts.max(1);
-        opts.cache_size = 0;
-        // What the servers say, not what this machine's hosts file says.
-        opts.use_hosts_file = ResolveHosts::Never;
-        opts.preserve_intermediates = true;
-        opts.ndots = 0;
-        let inner = builder.build().map_err(|e| DnsSetupError(e.to_string()))?;
+        let client = StubClient::new(servers, config.timeout, config.attempts);
         Ok(Self {
-            inner: Arc::new(inner),
+            client,
             permits: Arc::new(Semaphore::new(config.max_concurrent.max(1))),
             recent: Arc::new(RecentAnswers {
                 reuse_for: config.reuse_for,
-                answers: Mutex::new(HashMap::new()),
+                answers: Mutex::new(Answers::default()),
             }),
         })
     }
@@ -259,34 +270,99 @@ impl DnsResolver {
         SiteResolution { apex, www }
     }
 
+    /// One record type for `name`, following the CNAME chain with further questions when
+    /// an answer ends in a name it does not resolve.
     async fn query(&self, name: &str, record_type: RecordType) -> QueryResult {
-        match self.inner.lookup(name, record_type).await {
-            Ok(lookup) => {
-                let mut addresses = Vec::new();
-                let mut cnames = Vec::new();
-                for record in lookup.answers() {
-                    match &record.data {
-                        RData::A(a) => addresses.push(IpAddr::V4(a.0)),
-                        RData::AAAA(aaaa) => addresses.push(IpAddr::V6(aaaa.0)),
-                        RData::CNAME(target) => {
-                            let target = target.0.to_string();
-                            let target = target.trim_end_matches('.').to_owned();
-                            if !cnames.contains(&target) {
-                                cnames.push(target);
-                            }
-                        }
-                        _ => {}
+        let mut current = match Name::from_utf8(name) {
+            Ok(name) => name,
+            Err(e) => {
+                return QueryResult::Outcome(HostLookup::Failed {
+                    detail: e.to_string(),
+                });
+            }
+        };
+        let mut cnames: Vec<String> = Vec::new();
+        for _ in 0..MAX_CNAME_HOPS {
+            let message = match self.client.ask(&current, record_type).await {
+                Ok(message) => message,
+                Err(failure) => return QueryResult::Outcome(outcome_of_failure(failure)),
+            };
+            match message.metadata.response_code {
+                ResponseCode::NoError => {}
+                code => return QueryResult::Outcome(outcome_of_code(code)),
+            }
+            let mut addresses = Vec::new();
+            // Walk the chain from the asked name: each CNAME owned by the current end of
+            // the chain moves it on; addresses count when owned by a name on the chain.
+            let mut chain = vec![current.clone()];
+            let mut moved = true;
+            while moved {
+                moved = false;
+                for record in &message.answers {
+                    if let RData::CNAME(target) = &record.data
+                        && chain.last() == Some(&record.name)
+                        && !chain.contains(&target.0)
+                    {
+                        chain.push(target.0.clone());
+                        moved = true;
                     }
                 }
-                if addresses.is_empty() {
-                    QueryResult::Outcome(HostLookup::NoRecords)
-                } else {
-                    QueryResult::Found { addresses, cnames }
+            }
+            for record in &message.answers {
+                if !chain.contains(&record.name) {
+                    continue;
+                }
+                match &record.data {
+                    RData::A(a) if record_type == RecordType::A => {
+                        addresses.push(IpAddr::V4(a.0));
+                    }
+                    RData::AAAA(aaaa) if record_type == RecordType::AAAA => {
+                        addresses.push(IpAddr::V6(aaaa.0));
+                    }
+                    _ => {}
                 }
             }
-            Err(err) => QueryResult::Outcome(outcome_of(&err)),
+            for target in chain.iter().skip(1) {
+                let target = target.to_string().trim_end_matches('.').to_owned();
+                if !cnames.contains(&target) {
+                    cnames.push(target);
+                }
+            }
+            if !addresses.is_empty() {
+                return QueryResult::Found { addresses, cnames };
+            }
+            match chain.pop() {
+                // The chain goes on past this answer: ask for its end.
+                Some(end) if !chain.is_empty() => current = end,
+                _ => return QueryResult::Outcome(HostLookup::NoRecords),
+            }
+        }
+        QueryResult::Outcome(HostLookup::Failed {
+            detail: format!("CNAME chain longer than {MAX_CNAME_HOPS} hops"),
+        })
+    }
+}
+
+/// The name servers of `/etc/resolv.conf` (their UDP ports).
+fn system_servers() -> Result<Vec<SocketAddr>, DnsSetupError> {
+    let (config, _) = hickory_resolver::system_conf::read_system_conf()
+        .map_err(|e| DnsSetupError(e.to_string()))?;
+    let mut servers = Vec::new();
+    for server in config.name_servers() {
+        let port = server
+            .connections
+            .iter()
+            .find(|c| matches!(c.protocol, ProtocolConfig::Udp))
+            .map_or(53, |c| c.port);
+        let address = SocketAddr::new(server.ip, port);
+        if !servers.contains(&address) {
+            servers.push(address);
         }
     }
+    if servers.is_empty() {
+        return Err(DnsSetupError("/etc/resolv.conf 中没有 DNS 服务器".into()));
+    }
+    Ok(servers)
 }
 
 enum QueryResult {
@@ -342,27 +418,60 @@ fn combine(v4: QueryResult, v6: QueryResult) -> HostLookup {
     }
 }
 
-fn outcome_of(err: &NetError) -> HostLookup {
-    match err {
-        NetError::Dns(DnsError::NoRecordsFound(no)) => {
-            if no.response_code == ResponseCode::NXDomain {
-                HostLookup::NxDomain
-            } else {
-                HostLookup::NoRecords
-            }
-        }
-        NetError::Dns(DnsError::ResponseCode(code)) => match *code {
-            ResponseCode::ServFail => HostLookup::ServFail,
-            ResponseCode::Refused => HostLookup::Refused,
-            ResponseCode::NXDomain => HostLookup::NxDomain,
-            other => HostLookup::Failed {
-                detail: format!("response code {other}"),
-            },
-        },
-        NetError::Timeout => HostLookup::Timeout,
-        NetError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => HostLookup::Timeout,
+fn outcome_of_code(code: ResponseCode) -> HostLookup {
+    match code {
+        ResponseCode::ServFail => HostLookup::ServFail,
+        ResponseCode::Refused => HostLookup::Refused,
+        ResponseCode::NXDomain => HostLookup::NxDomain,
         other => HostLookup::Failed {
-            detail: other.to_string(),
+            detail: format!("response code {other}"),
         },
+    }
+}
+
+fn outcome_of_failure(failure: Failure) -> HostLookup {
+    match failure {
+        Failure::Timeout => HostLookup::Timeout,
+        Failure::BadName(detail) | Failure::Other(detail) => HostLookup::Failed { detail },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recent(reuse_for: Duration) -> RecentAnswers {
+        RecentAnswers {
+            reuse_for,
+            answers: Mutex::new(Answers::default()),
+        }
+    }
+
+    #[test]
+    fn expired_answers_are_dropped_as_new_ones_come() {
+        let recent = recent(Duration::from_millis(200));
+        for i in 0..100 {
+            recent.keep(&format!("h{i}.cn"), &HostLookup::NxDomain);
+        }
+        assert_eq!(recent.get("h7.cn"), Some(HostLookup::NxDomain));
+        std::thread::sleep(Duration::from_millis(250));
+        assert_eq!(recent.get("h7.cn"), None, "expired answers are not reused");
+        recent.keep("fresh.cn", &HostLookup::NoRecords);
+        let answers = lock(&recent.answers);
+        assert_eq!(answers.by_host.len(), 1, "the expired ones went");
+        assert_eq!(answers.kept.len(), 1);
+    }
+
+    #[test]
+    fn a_host_kept_again_outlives_its_first_answer() {
+        let recent = recent(Duration::from_millis(300));
+        recent.keep("a.cn", &HostLookup::NxDomain);
+        std::thread::sleep(Duration::from_millis(200));
+        recent.keep("a.cn", &HostLookup::NoRecords);
+        std::thread::sleep(Duration::from_millis(150));
+        // The first entry has expired and leaves the queue; the second is still fresh.
+        recent.keep("b.cn", &HostLookup::NxDomain);
+        assert_eq!(recent.get("a.cn"), Some(HostLookup::NoRecords));
+        assert_eq!(lock(&recent.answers).by_host.len(), 2);
     }
 }

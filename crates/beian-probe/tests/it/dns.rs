@@ -183,3 +183,19 @@ async fn without_reuse_every_lookup_asks_and_timeouts_are_never_reused() {
     assert_eq!(resolver.lookup_host("slow.test").await, HostLookup::Timeout);
     assert!(silent.queries.load(Ordering::SeqCst) > before);
 }
+
+#[tokio::test]
+async fn an_answer_too_big_for_udp_is_asked_again_over_tcp() {
+    // Sixty A records do not fit in a 512-byte UDP reply: dnsmasq truncates it, and the
+    // whole answer comes over TCP.
+    let records: Vec<String> = (1..=60)
+        .map(|i| format!("--host-record=big.test,198.51.100.{i}"))
+        .collect();
+    let records: Vec<&str> = records.iter().map(String::as_str).collect();
+    let server = Dnsmasq::start(&records);
+    let got = server.resolver().lookup_host("big.test").await;
+    let HostLookup::Resolved { addresses, .. } = &got else {
+        panic!("big.test should resolve, got {got:?}");
+    };
+    assert_eq!(addresses.len(), 60, "{got:?}");
+}
