@@ -5,6 +5,10 @@
 #
 #   ./scripts/bench-sweep.sh 10000 100000
 #   BEIAN=/path/to/beian ./scripts/bench-sweep.sh 10000   # a binary built elsewhere
+#   REGISTRIES=0 ./scripts/bench-sweep.sh 100000          # DNS, HTTP, pages and WHOIS/RDAP only,
+#                                                         # without the four outside registries
+#   BLACK_HOLES=30 CONCURRENCY=2048 ./scripts/bench-sweep.sh 100000
+#                                    # 30% of the hosts accept nothing; 3 s connect timeout
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,10 +22,20 @@ sizes=("$@")
 for n in "${sizes[@]}"; do
   world=target/bench-sandbox-$n
   rm -rf "$world"
-  "$beian" sandbox --sites "$n" --seed 11 --out "$world" --for-seconds 3600 > "$world.log" 2>&1 &
+  "$beian" sandbox --sites "$n" --seed 11 --out "$world" --for-seconds 3600 \
+    --black-hole-percent "${BLACK_HOLES:-0}" > "$world.log" 2>&1 &
   sandbox=$!
   for _ in $(seq 1 600); do [ -s "$world/flags.txt" ] && break; sleep 0.5; done
-  read -r -a flags < "$world/flags.txt"
+  read -r -a all_flags < "$world/flags.txt"
+  flags=()
+  skip=0
+  for flag in "${all_flags[@]}"; do
+    if [ "$skip" = 1 ]; then skip=0; continue; fi
+    if [ "${REGISTRIES:-1}" = 0 ] && [ "$flag" = --config ]; then skip=1; continue; fi
+    flags+=("$flag")
+  done
+  extra=()
+  [ "${BLACK_HOLES:-0}" = 0 ] || extra=(--connect-timeout 3)
   http_port=$(grep -o -- '--http-port [0-9]*' "$world/flags.txt" | awk '{print $2}')
   host=$(head -n 1 "$world/filings.jsonl" | grep -o '"domains":\["[^"]*' | head -n 1 | sed 's/.*\["//')
   ip=127.0.1.1   # the sandbox serves every virtual host on each of its addresses
@@ -33,7 +47,7 @@ for n in "${sizes[@]}"; do
   echo "-- sweep"
   rm -f "$world/results.jsonl"
   /usr/bin/time -v "$beian" sweep --filings "$world/filings.jsonl" --out "$world/results.jsonl" \
-    --concurrency 256 --per-ip 16 --quiet "${flags[@]}" > "$world/summary.txt" 2> "$world/time.txt" || true
+    --concurrency "${CONCURRENCY:-256}" --per-ip 16 --quiet "${flags[@]}" "${extra[@]}" > "$world/summary.txt" 2> "$world/time.txt" || true
   grep -E '用时' "$world/summary.txt" || cat "$world/summary.txt"
   grep -E 'Maximum resident set size|Elapsed' "$world/time.txt"
   "$beian" score --truth "$world/truth.jsonl" --results "$world/results.jsonl" | tail -n 3 || true
