@@ -110,6 +110,10 @@ impl Registries {
 /// registry go one after another (its client limits the rate anyway); the registries are
 /// asked at the same time.
 pub async fn gather(registries: &Registries, filing: &Filing) -> RegistryEvidence {
+    if registries.is_empty() {
+        // Nothing to ask: no plan (a sweep without registries would make one per filing).
+        return RegistryEvidence::default();
+    }
     let plan = plan(filing);
     let business = async {
         match (&registries.business, &plan.business) {
