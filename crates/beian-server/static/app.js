@@ -18,3 +18,12 @@ document.addEventListener("submit", function (e) {
   var msg = e.target.getAttribute("data-confirm");
   if (msg && !window.confirm(msg)) e.preventDefault();
 });
+// 文件选择：在中文按钮旁列出已选文件的名称。
+document.addEventListener("change", function (e) {
+  var input = e.target;
+  if (!input.matches || !input.matches("input[type=file]")) return;
+  var out = document.querySelector('[data-files-for="' + input.id + '"]');
+  if (!out) return;
+  var names = Array.prototype.map.call(input.files, function (f) { return f.name; });
+  out.textContent = names.length ? "已选 " + names.length + " 个文件：" + names.join("、") : "未选择文件";
+});

@@ -288,6 +288,15 @@ async fn customer_fixes_operator_approves_row_returns_to_normal() {
         .send_keys(pdf_path.to_str().expect("a UTF-8 path"))
         .await
         .unwrap();
+    // The native control is hidden behind a Chinese button; the chosen name shows beside it.
+    let chosen = c
+        .find(Locator::Css("[data-files-for='attachment']"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(chosen, "已选 1 个文件：营业执照.pdf");
     shot(&c, "change").await;
     c.find(Locator::Id("submit-change"))
         .await
