@@ -318,7 +318,9 @@ async fn receive(channel: Arc<Channel>) {
     loop {
         let Ok((length, from)) = channel.socket.recv_from(&mut buffer).await else {
             // ICMP errors (a port unreachable) surface here on some systems; the asker's
-            // timeout covers them.
+            // timeout covers them. The pause keeps a socket that keeps failing from
+            // spinning.
+            tokio::time::sleep(Duration::from_millis(1)).await;
             continue;
         };
         let datagram = buffer.get(..length).unwrap_or_default();
