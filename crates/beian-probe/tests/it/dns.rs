@@ -199,3 +199,29 @@ async fn an_answer_too_big_for_udp_is_asked_again_over_tcp() {
     };
     assert_eq!(addresses.len(), 60, "{got:?}");
 }
+
+#[tokio::test]
+async fn a_reply_from_another_address_is_not_taken() {
+    // The asked server stays silent while a well-formed SERVFAIL, with the question's id
+    // and question, arrives from another port: it is dropped, so the lookup times out.
+    // (The same reply from the server itself is SERVFAIL: `servfail_is_servfail`.)
+    let server = tokio::net::UdpSocket::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let forger = tokio::net::UdpSocket::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let mut config = DnsResponder::start(None).await.config();
+    config.servers = vec![server.local_addr().expect("addr")];
+    let task = tokio::spawn(async move {
+        let mut buf = [0u8; 1500];
+        while let Ok((n, asker)) = server.recv_from(&mut buf).await {
+            if let Some(reply) = crate::support::error_reply(&buf[..n], 2) {
+                let _ = forger.send_to(&reply, asker).await;
+            }
+        }
+    });
+    let resolver = DnsResolver::new(&config).expect("resolver builds");
+    assert_eq!(resolver.lookup_host("ok.test").await, HostLookup::Timeout);
+    task.abort();
+}

@@ -179,7 +179,7 @@ impl Drop for DnsResponder {
 }
 
 /// The query's header and question, turned into a response with `rcode` and no records.
-fn error_reply(query: &[u8], rcode: u8) -> Option<Vec<u8>> {
+pub fn error_reply(query: &[u8], rcode: u8) -> Option<Vec<u8>> {
     let mut end = 12;
     loop {
         let len = *query.get(end)? as usize;
