@@ -9,6 +9,8 @@
 #                                                         # without the four outside registries
 #   BLACK_HOLES=30 CONCURRENCY=2048 ./scripts/bench-sweep.sh 100000
 #                                    # 30% of the hosts accept nothing; 3 s connect timeout
+#   REGISTRY_IN_FLIGHT=64 ./scripts/bench-sweep.sh 10000  # requests at once per registry
+#                                    # (the sandbox's beian.toml says 256)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +29,9 @@ for n in "${sizes[@]}"; do
   sandbox=$!
   for _ in $(seq 1 600); do [ -s "$world/flags.txt" ] && break; sleep 0.5; done
   read -r -a all_flags < "$world/flags.txt"
+  if [ -n "${REGISTRY_IN_FLIGHT:-}" ]; then
+    sed -i "s/^max_in_flight = .*/max_in_flight = $REGISTRY_IN_FLIGHT/" "$world/beian.toml"
+  fi
   flags=()
   skip=0
   for flag in "${all_flags[@]}"; do
@@ -46,10 +51,13 @@ for n in "${sizes[@]}"; do
 
   echo "-- sweep"
   rm -f "$world/results.jsonl"
+  sandbox_cpu_before=$(awk '{print $14 + $15}' "/proc/$sandbox/stat")
   /usr/bin/time -v "$beian" sweep --filings "$world/filings.jsonl" --out "$world/results.jsonl" \
     --concurrency "${CONCURRENCY:-256}" --per-ip 16 --quiet "${flags[@]}" "${extra[@]}" > "$world/summary.txt" 2> "$world/time.txt" || true
   grep -E '用时' "$world/summary.txt" || cat "$world/summary.txt"
-  grep -E 'Maximum resident set size|Elapsed' "$world/time.txt"
+  grep -E 'Maximum resident set size|Elapsed|User time|System time' "$world/time.txt"
+  sandbox_cpu_after=$(awk '{print $14 + $15}' "/proc/$sandbox/stat")
+  echo "sandbox CPU during the sweep (user + sys): $(( (sandbox_cpu_after - sandbox_cpu_before) / $(getconf CLK_TCK) )) s"
   "$beian" score --truth "$world/truth.jsonl" --results "$world/results.jsonl" | tail -n 3 || true
   kill "$sandbox" 2>/dev/null || true
   wait "$sandbox" 2>/dev/null || true

@@ -129,6 +129,9 @@ pub struct Section {
     /// Burst size.
     #[serde(default)]
     pub burst: Option<u32>,
+    /// Requests at once, at most.
+    #[serde(default, deserialize_with = "positive_usize")]
+    pub max_in_flight: Option<usize>,
 }
 
 fn endpoint<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
@@ -373,6 +376,9 @@ impl RegistryConfig {
         if let Some(v) = s.burst {
             config.burst = v;
         }
+        if let Some(v) = s.max_in_flight {
+            config.max_in_flight = v;
+        }
         Ok(config)
     }
 
@@ -494,6 +500,11 @@ api_key = "Bearer sk-phone-secret"
                 "[identity]\nendpoint = \"http://a/\"\nrate_per_second = -1.0\n",
                 3,
                 "rate_per_second",
+            ),
+            (
+                "[identity]\nendpoint = \"http://a/\"\nmax_in_flight = 0\n",
+                3,
+                "max_in_flight",
             ),
             ("\n[identity]\napi_key = \"x\"\n", 2, "identity"),
             ("[phone]\nsnapshot = \"x.csv\"\n", 1, "phone"),

@@ -90,6 +90,10 @@ pub struct EndpointConfig {
     pub rate_per_second: f64,
     /// Requests allowed in a burst.
     pub burst: u32,
+    /// Requests to this registry at once, at most; the others wait their turn. It also
+    /// bounds the connections kept open to it: a sweep with a thousand filings in flight
+    /// would otherwise open a connection per filing and keep them all.
+    pub max_in_flight: usize,
     /// Extra trusted root certificates (PEM) for an https endpoint.
     pub extra_root_certs_pem: Vec<Vec<u8>>,
 }
@@ -97,7 +101,7 @@ pub struct EndpointConfig {
 impl EndpointConfig {
     /// The defaults for `endpoint`: 1 s to connect, 5 s per attempt, 2 retries from
     /// 200 ms, a breaker at 5 failures for 30 s, a day's cache of 10,000 answers, 20
-    /// requests a second.
+    /// requests a second, 64 at once.
     pub fn new(endpoint: Url) -> Self {
         EndpointConfig {
             endpoint,
@@ -115,6 +119,7 @@ impl EndpointConfig {
             cache_capacity: 10_000,
             rate_per_second: 20.0,
             burst: 20,
+            max_in_flight: 64,
             extra_root_certs_pem: Vec::new(),
         }
     }
@@ -149,6 +154,8 @@ pub(crate) struct JsonClient<T> {
     label: String,
     breaker: Mutex<Breaker>,
     limit: Mutex<RateLimit>,
+    /// One permit per request on the wire ([`EndpointConfig::max_in_flight`]).
+    in_flight: tokio::sync::Semaphore,
     cache: Mutex<TtlCache<Outcome<T>>>,
 }
 
@@ -223,6 +230,7 @@ impl<T: Clone> JsonClient<T> {
             .no_proxy()
             .connect_timeout(config.connect_timeout)
             .http1_only()
+            .pool_max_idle_per_host(config.max_in_flight)
             .user_agent(concat!("beian-registry/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| SetupError::Client(error_chain(&e)))?;
@@ -234,6 +242,7 @@ impl<T: Clone> JsonClient<T> {
                 config.breaker_cooldown,
             )),
             limit: Mutex::new(RateLimit::new(config.rate_per_second, config.burst)),
+            in_flight: tokio::sync::Semaphore::new(config.max_in_flight.max(1)),
             cache: Mutex::new(TtlCache::new(config.cache_ttl, config.cache_capacity)),
             config,
         })
@@ -296,7 +305,12 @@ impl<T: Clone> JsonClient<T> {
             if !wait.is_zero() {
                 tokio::time::sleep(wait).await;
             }
-            match self.attempt(&url, body, &decode).await {
+            // Held for the attempt only, not for the backoff after it. The semaphore is
+            // never closed, so the error arm cannot happen; it would only lift the cap.
+            let permit = self.in_flight.acquire().await;
+            let result = self.attempt(&url, body, &decode).await;
+            drop(permit);
+            match result {
                 Ok(outcome) => {
                     lock(&self.breaker).success();
                     return outcome;

@@ -285,3 +285,40 @@ async fn answers_are_cached_for_their_ttl() {
     ));
     sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_more_requests_are_on_the_wire_at_once_than_the_cap() {
+    use beian_sandbox::registry_http::{Trouble, trouble_for};
+
+    let sandbox = sandbox().await;
+    let kind = RegistryKind::BusinessRegistry;
+    // Companies the registry does not know, each of whose answers the sandbox holds back
+    // 150 ms, so that requests sent together overlap at the server.
+    let names: Vec<String> = (0..2000)
+        .map(|i| format!("没有登记的测试公司{i}"))
+        .filter(|name| {
+            let body = serde_json::json!({ "name": name });
+            trouble_for(&format!("{}:{body}", kind.name())) == Trouble::Slow
+        })
+        .take(24)
+        .collect();
+    assert_eq!(names.len(), 24, "enough slow questions");
+    let mut capped = config(&sandbox, kind);
+    capped.max_in_flight = 3;
+    let client = Arc::new(HttpBusinessRegistry::new(capped).expect("client"));
+    let mut asks = tokio::task::JoinSet::new();
+    for name in names {
+        let client = Arc::clone(&client);
+        asks.spawn(async move { client.lookup(&BusinessQuery::Name(name)).await.outcome });
+    }
+    while let Some(outcome) = asks.join_next().await {
+        let outcome = outcome.expect("task");
+        assert!(matches!(outcome, Outcome::NotFound), "{outcome:?}");
+    }
+    let peak = sandbox.registries().peak_in_flight(kind);
+    assert!(
+        (1..=3).contains(&peak),
+        "the server saw {peak} requests at once"
+    );
+    sandbox.shutdown().await;
+}

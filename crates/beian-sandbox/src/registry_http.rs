@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -27,6 +27,10 @@ use crate::world::World;
 /// How long the slow first attempts take: longer than the timeout the sandbox's
 /// `beian.toml` gives the clients.
 pub const SLOW_FIRST_ATTEMPT: Duration = Duration::from_millis(3000);
+/// Requests at once the sandbox's `beian.toml` allows per registry: more than the default
+/// of 64, because a sweep against the sandbox asks far faster than a real registry would
+/// be asked, and the sandbox holds some answers back on purpose.
+pub const SANDBOX_IN_FLIGHT: usize = 256;
 /// How long the merely slow answers take.
 pub const SLOW_ANSWER: Duration = Duration::from_millis(150);
 /// The per-attempt timeout written into the sandbox's `beian.toml`.
@@ -102,6 +106,9 @@ struct State {
     kind: RegistryKind,
     outage: AtomicU8,
     attempts: Mutex<HashMap<String, u32>>,
+    /// Requests being answered now, and the most there ever were at once.
+    busy: AtomicUsize,
+    peak: AtomicUsize,
 }
 
 /// The four running registry servers.
@@ -141,6 +148,8 @@ impl RegistryServers {
                 kind,
                 outage: AtomicU8::new(0),
                 attempts: Mutex::new(HashMap::new()),
+                busy: AtomicUsize::new(0),
+                peak: AtomicUsize::new(0),
             });
             let serving = Arc::clone(&state);
             tasks.spawn(async move {
@@ -184,6 +193,15 @@ impl RegistryServers {
         }
     }
 
+    /// The most requests `kind`'s server has answered at once so far: what a client's
+    /// cap on requests at once must keep down.
+    pub fn peak_in_flight(&self, kind: RegistryKind) -> usize {
+        self.states
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(0, |(_, handle)| handle.0.peak.load(Ordering::SeqCst))
+    }
+
     /// A ready `beian.toml` for these servers.
     pub fn config_toml(&self) -> String {
         let mut text = String::from(
@@ -192,7 +210,7 @@ impl RegistryServers {
         );
         for kind in RegistryKind::ALL {
             text.push_str(&format!(
-                "\n[{}]\nendpoint = \"{}\"\napi_key = \"{}\"\ntimeout_ms = {CLIENT_TIMEOUT_MS}\nretries = 3\nbackoff_ms = 50\nbackoff_max_ms = 500\nbreaker_failures = 50\nbreaker_cooldown_s = 2\nrate_per_second = 0\n",
+                "\n[{}]\nendpoint = \"{}\"\napi_key = \"{}\"\ntimeout_ms = {CLIENT_TIMEOUT_MS}\nretries = 3\nbackoff_ms = 50\nbackoff_max_ms = 500\nbreaker_failures = 50\nbreaker_cooldown_s = 2\nrate_per_second = 0\nmax_in_flight = {SANDBOX_IN_FLIGHT}\n",
                 kind.name(),
                 self.url(kind),
                 api_key(kind),
@@ -301,7 +319,10 @@ fn garbage() -> Reply {
 async fn serve(mut stream: TcpStream, state: Arc<State>) {
     let mut buf = Vec::with_capacity(1024);
     while let Some(request) = read_request(&mut stream, &mut buf).await {
+        let now = state.busy.fetch_add(1, Ordering::SeqCst) + 1;
+        state.peak.fetch_max(now, Ordering::SeqCst);
         let reply = answer(&state, &request).await;
+        state.busy.fetch_sub(1, Ordering::SeqCst);
         let reason = match reply.status {
             200 => "OK",
             400 => "Bad Request",
