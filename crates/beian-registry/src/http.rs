@@ -301,13 +301,16 @@ impl<T: Clone> JsonClient<T> {
         let mut made = 0;
         for attempt in 0..=self.config.retries {
             made += 1;
+            // A place on the wire first, then the rate's slot: reserved the other way
+            // round, slots that passed while waiting for a place would go out together,
+            // faster than the rate. Held for the attempt only, not for the backoff after
+            // it. The semaphore is never closed, so the error arm cannot happen; it would
+            // only lift the cap.
+            let permit = self.in_flight.acquire().await;
             let wait = lock(&self.limit).reserve(Instant::now());
             if !wait.is_zero() {
                 tokio::time::sleep(wait).await;
             }
-            // Held for the attempt only, not for the backoff after it. The semaphore is
-            // never closed, so the error arm cannot happen; it would only lift the cap.
-            let permit = self.in_flight.acquire().await;
             let result = self.attempt(&url, body, &decode).await;
             drop(permit);
             match result {

@@ -322,3 +322,61 @@ async fn no_more_requests_are_on_the_wire_at_once_than_the_cap() {
     );
     sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_waiting_for_a_place_on_the_wire_still_keep_the_rate() {
+    use beian_sandbox::registry_http::{Trouble, trouble_for};
+
+    let sandbox = sandbox().await;
+    let kind = RegistryKind::BusinessRegistry;
+    let named = |trouble: Trouble, count: usize| -> Vec<String> {
+        (0..4000)
+            .map(|i| format!("没有登记的限速测试公司{i}"))
+            .filter(|name| {
+                let body = serde_json::json!({ "name": name });
+                trouble_for(&format!("{}:{body}", kind.name())) == trouble
+            })
+            .take(count)
+            .collect()
+    };
+    // One question whose first attempt outlasts the timeout holds the only place on the
+    // wire for 800 ms; five quick ones wait behind it.
+    let slow = named(Trouble::SlowFirst, 1);
+    let quick = named(Trouble::None, 5);
+    assert_eq!((slow.len(), quick.len()), (1, 5));
+    let mut limited = config(&sandbox, kind);
+    limited.max_in_flight = 1;
+    limited.rate_per_second = 10.0;
+    limited.burst = 1;
+    let client = Arc::new(HttpBusinessRegistry::new(limited).expect("client"));
+    let start = Instant::now();
+    let mut asks = tokio::task::JoinSet::new();
+    for (k, name) in slow.into_iter().chain(quick).enumerate() {
+        let client = Arc::clone(&client);
+        asks.spawn(async move {
+            let outcome = client.lookup(&BusinessQuery::Name(name)).await.outcome;
+            (k, outcome, start.elapsed())
+        });
+        if k == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    let mut quick_done = Vec::new();
+    while let Some(joined) = asks.join_next().await {
+        let (k, outcome, at) = joined.expect("task");
+        assert!(matches!(outcome, Outcome::NotFound), "{outcome:?}");
+        if k > 0 {
+            quick_done.push(at);
+        }
+    }
+    quick_done.sort();
+    // 10 a second: one every 100 ms, also for those whose turn came while they waited.
+    for pair in quick_done.windows(2) {
+        let gap = pair[1].saturating_sub(pair[0]);
+        assert!(
+            gap >= Duration::from_millis(30),
+            "two answers {gap:?} apart at 10 requests a second: {quick_done:?}"
+        );
+    }
+    sandbox.shutdown().await;
+}
