@@ -15,7 +15,7 @@ use beian_registry::{
     HttpPhoneVerifier, HttpRealNameRegistrar, IdentityVerifier, PhoneVerifier, RealNameRegistrar,
 };
 use beian_sandbox::registry::LineState;
-use beian_sandbox::registry_http::{Outage, api_key};
+use beian_sandbox::registry_http::{Outage, Trouble, api_key, trouble_for};
 use beian_sandbox::{Sandbox, ServeConfig, World, WorldConfig};
 use url::Url;
 
@@ -44,6 +44,22 @@ fn config(sandbox: &Sandbox, kind: RegistryKind) -> EndpointConfig {
     config.breaker_failures = 3;
     config.breaker_cooldown = Duration::from_millis(500);
     config
+}
+
+/// `count` names of companies the business registry does not know, whose lookups by name
+/// meet `trouble` at the sandbox (it picks the trouble by a hash of the question).
+fn unknown_companies(trouble: Trouble, count: usize) -> Vec<String> {
+    let kind = RegistryKind::BusinessRegistry;
+    let names: Vec<String> = (0..10_000)
+        .map(|i| format!("没有登记的测试公司{i}"))
+        .filter(|name| {
+            let body = serde_json::json!({ "name": name });
+            trouble_for(&format!("{}:{body}", kind.name())) == trouble
+        })
+        .take(count)
+        .collect();
+    assert_eq!(names.len(), count, "enough names meeting {trouble:?}");
+    names
 }
 
 fn reason<T: std::fmt::Debug>(answer: &Answer<T>) -> &str {
@@ -288,21 +304,11 @@ async fn answers_are_cached_for_their_ttl() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_more_requests_are_on_the_wire_at_once_than_the_cap() {
-    use beian_sandbox::registry_http::{Trouble, trouble_for};
-
     let sandbox = sandbox().await;
     let kind = RegistryKind::BusinessRegistry;
     // Companies the registry does not know, each of whose answers the sandbox holds back
     // 150 ms, so that requests sent together overlap at the server.
-    let names: Vec<String> = (0..2000)
-        .map(|i| format!("没有登记的测试公司{i}"))
-        .filter(|name| {
-            let body = serde_json::json!({ "name": name });
-            trouble_for(&format!("{}:{body}", kind.name())) == Trouble::Slow
-        })
-        .take(24)
-        .collect();
-    assert_eq!(names.len(), 24, "enough slow questions");
+    let names = unknown_companies(Trouble::Slow, 24);
     let mut capped = config(&sandbox, kind);
     capped.max_in_flight = 3;
     let client = Arc::new(HttpBusinessRegistry::new(capped).expect("client"));
@@ -325,25 +331,12 @@ async fn no_more_requests_are_on_the_wire_at_once_than_the_cap() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_waiting_for_a_place_on_the_wire_still_keep_the_rate() {
-    use beian_sandbox::registry_http::{Trouble, trouble_for};
-
     let sandbox = sandbox().await;
     let kind = RegistryKind::BusinessRegistry;
-    let named = |trouble: Trouble, count: usize| -> Vec<String> {
-        (0..4000)
-            .map(|i| format!("没有登记的限速测试公司{i}"))
-            .filter(|name| {
-                let body = serde_json::json!({ "name": name });
-                trouble_for(&format!("{}:{body}", kind.name())) == trouble
-            })
-            .take(count)
-            .collect()
-    };
     // One question whose first attempt outlasts the timeout holds the only place on the
     // wire for 800 ms; five quick ones wait behind it.
-    let slow = named(Trouble::SlowFirst, 1);
-    let quick = named(Trouble::None, 5);
-    assert_eq!((slow.len(), quick.len()), (1, 5));
+    let slow = unknown_companies(Trouble::SlowFirst, 1);
+    let quick = unknown_companies(Trouble::None, 5);
     let mut limited = config(&sandbox, kind);
     limited.max_in_flight = 1;
     limited.rate_per_second = 10.0;
