@@ -129,8 +129,8 @@ pub struct Section {
     /// Burst size.
     #[serde(default)]
     pub burst: Option<u32>,
-    /// Requests at once, at most.
-    #[serde(default, deserialize_with = "positive_usize")]
+    /// Requests at once, at most (1 to [`MAX_IN_FLIGHT`]).
+    #[serde(default, deserialize_with = "in_flight")]
     pub max_in_flight: Option<usize>,
 }
 
@@ -164,6 +164,20 @@ fn positive_usize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::E
     let value = usize::deserialize(d)?;
     if value == 0 {
         return Err(serde::de::Error::custom("必须大于 0"));
+    }
+    Ok(Some(value))
+}
+
+/// The most requests at once a configuration may allow one registry: far above what any
+/// registry accepts, and far below what would exhaust the machine's sockets.
+pub const MAX_IN_FLIGHT: usize = 10_000;
+
+fn in_flight<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    let value = usize::deserialize(d)?;
+    if !(1..=MAX_IN_FLIGHT).contains(&value) {
+        return Err(serde::de::Error::custom(format!(
+            "{value} 不在 1 到 {MAX_IN_FLIGHT} 之间"
+        )));
     }
     Ok(Some(value))
 }
@@ -503,6 +517,11 @@ api_key = "Bearer sk-phone-secret"
             ),
             (
                 "[identity]\nendpoint = \"http://a/\"\nmax_in_flight = 0\n",
+                3,
+                "max_in_flight",
+            ),
+            (
+                "[identity]\nendpoint = \"http://a/\"\nmax_in_flight = 9223372036854775807\n",
                 3,
                 "max_in_flight",
             ),

@@ -242,7 +242,12 @@ impl<T: Clone> JsonClient<T> {
                 config.breaker_cooldown,
             )),
             limit: Mutex::new(RateLimit::new(config.rate_per_second, config.burst)),
-            in_flight: tokio::sync::Semaphore::new(config.max_in_flight.max(1)),
+            // Clamped: the struct is public, and a semaphore panics above its maximum.
+            in_flight: tokio::sync::Semaphore::new(
+                config
+                    .max_in_flight
+                    .clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
+            ),
             cache: Mutex::new(TtlCache::new(config.cache_ttl, config.cache_capacity)),
             config,
         })
@@ -451,5 +456,15 @@ mod tests {
         let text = format!("{config:?}");
         assert!(!text.contains("sk-very-secret"), "{text}");
         assert!(text.contains("***"), "{text}");
+    }
+
+    #[test]
+    fn any_cap_on_requests_at_once_builds_a_client() {
+        for cap in [0, 1, usize::MAX] {
+            let mut config = EndpointConfig::new(Url::parse("http://127.0.0.1:9/").expect("url"));
+            config.max_in_flight = cap;
+            let client = JsonClient::<()>::new("测试", config).expect("client");
+            assert!(client.in_flight.available_permits() >= 1);
+        }
     }
 }
