@@ -55,3 +55,42 @@ pub fn now_in_china() -> String {
         .with_timezone(&china())
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
+
+/// A clap value parser for a whole number from `min` to `max`, refused in Chinese with the
+/// value and the bounds. Every numeric flag goes through one: a count or a duration far
+/// beyond any sane use (a semaphore of 2⁶⁴ permits, a lease of 2⁶³ seconds) would
+/// otherwise panic deep inside a library, or silently mean something else (a negative SQL
+/// `LIMIT` is no limit at all in SQLite).
+pub fn whole_number<T>(
+    min: T,
+    max: T,
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy + Send + Sync + 'static,
+{
+    move |s: &str| match s.trim().parse::<T>() {
+        Ok(v) if v >= min && v <= max => Ok(v),
+        _ => Err(format!("“{s}”不是 {min} 到 {max} 之间的整数")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_number;
+
+    #[test]
+    fn a_whole_number_is_taken_only_within_its_bounds() {
+        let count = whole_number::<usize>(1, 65_536);
+        assert_eq!(count("1"), Ok(1));
+        assert_eq!(count("65536"), Ok(65_536));
+        for bad in ["0", "65537", "18446744073709551616", "-1", "1.5", "", "八"] {
+            let err = count(bad).expect_err(bad);
+            assert!(err.contains("1 到 65536"), "{bad}: {err}");
+            assert!(err.contains(bad), "{bad}: {err}");
+        }
+        let days = whole_number::<i64>(0, 3650);
+        assert_eq!(days("0"), Ok(0));
+        assert!(days("-5").is_err());
+        assert!(days("9223372036854775807").is_err());
+    }
+}

@@ -279,6 +279,131 @@ fn missing_files_and_bad_usage_exit_two() {
 }
 
 #[test]
+fn numbers_out_of_range_are_refused_before_any_work() {
+    // Each of these once panicked (a semaphore, a chrono duration or a token expiry that
+    // overflowed: exit 101) or meant something else than it says (a negative LIMIT).
+    let db_path = std::env::temp_dir().join(format!("beian-range-{}.db", std::process::id()));
+    let db = format!("sqlite://{}", db_path.display());
+    let huge = "18446744073709551615";
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "sweep",
+                "--filings",
+                "examples/filings.jsonl",
+                "--out",
+                "x.jsonl",
+                "--concurrency",
+                huge,
+            ],
+            "--concurrency",
+        ),
+        (
+            &[
+                "sweep",
+                "--filings",
+                "examples/filings.jsonl",
+                "--out",
+                "x.jsonl",
+                "--concurrency",
+                "0",
+            ],
+            "--concurrency",
+        ),
+        (
+            &[
+                "sweep",
+                "--filings",
+                "examples/filings.jsonl",
+                "--out",
+                "x.jsonl",
+                "--per-ip",
+                huge,
+            ],
+            "--per-ip",
+        ),
+        (
+            &["check", "examples/company.jsonc", "--deadline", "0"],
+            "--deadline",
+        ),
+        (
+            &["check", "examples/company.jsonc", "--connect-timeout", huge],
+            "--connect-timeout",
+        ),
+        (
+            &[
+                "check",
+                "examples/company.jsonc",
+                "--whois-interval-ms",
+                huge,
+            ],
+            "--whois-interval-ms",
+        ),
+        (
+            &[
+                "worker",
+                "--db",
+                &db,
+                "--lease-seconds",
+                "9223372036854775807",
+            ],
+            "--lease-seconds",
+        ),
+        (
+            &["worker", "--db", &db, "--concurrency", huge],
+            "--concurrency",
+        ),
+        (
+            &[
+                "scheduler",
+                "--db",
+                &db,
+                "--once",
+                "--period-days",
+                "9223372036854775807",
+            ],
+            "--period-days",
+        ),
+        (
+            &["scheduler", "--db", &db, "--once", "--batch=-1"],
+            "--batch",
+        ),
+        (&["orders", "list", "--db", &db, "--limit=-5"], "--limit"),
+        (&["orders", "list", "--db", &db, "--after=0"], "--after"),
+        (&["run", "list", "--db", &db, "--limit", "1001"], "--limit"),
+        (
+            &[
+                "account",
+                "token",
+                "op",
+                "--db",
+                &db,
+                "--days",
+                "4294967295",
+            ],
+            "--days",
+        ),
+        (
+            &["account", "token", "op", "--db", &db, "--days", "0"],
+            "--days",
+        ),
+        (&["sandbox", "--sites", huge], "--sites"),
+        (&["sandbox", "--sites", "0"], "--sites"),
+    ];
+    for (args, flag) in cases {
+        let output = beian(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(flag) && stderr.contains("之间的整数"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    assert!(!db_path.exists(), "a refused command opened the database");
+}
+
+#[test]
 fn validate_normalises_and_explains() {
     let cases = [
         (

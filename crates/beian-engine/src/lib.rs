@@ -521,9 +521,11 @@ struct PerIpLimit {
 }
 
 impl PerIpLimit {
+    /// `limit` fetches at once per server (0: no limit); more than a semaphore can count
+    /// is the same as no limit in practice, so it is clamped rather than left to panic.
     fn new(limit: usize) -> Self {
         PerIpLimit {
-            limit,
+            limit: limit.min(tokio::sync::Semaphore::MAX_PERMITS),
             semaphores: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
     }
@@ -612,5 +614,12 @@ mod tests {
         .await;
         assert!(third.is_ok(), "a freed slot is taken");
         assert!(PerIpLimit::new(0).acquire(Some(ip)).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_limit_beyond_what_a_semaphore_counts_does_not_panic() {
+        let limit = PerIpLimit::new(usize::MAX);
+        let ip: std::net::IpAddr = "203.0.113.7".parse().expect("ip");
+        assert!(limit.acquire(Some(ip)).await.is_some());
     }
 }

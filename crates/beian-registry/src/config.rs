@@ -94,34 +94,37 @@ pub struct Section {
     #[serde(default)]
     pub ca_cert: Option<PathBuf>,
     /// Per-attempt timeout, ms.
-    #[serde(default, deserialize_with = "positive")]
+    #[serde(default, deserialize_with = "within::<_, u64, 1, MAX_WAIT_MS>")]
     pub timeout_ms: Option<u64>,
     /// Connect timeout, ms.
-    #[serde(default, deserialize_with = "positive")]
+    #[serde(default, deserialize_with = "within::<_, u64, 1, MAX_WAIT_MS>")]
     pub connect_timeout_ms: Option<u64>,
     /// Retries after the first attempt (at most 10).
     #[serde(default, deserialize_with = "retries")]
     pub retries: Option<u32>,
     /// First backoff, ms.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "within::<_, u64, 0, MAX_WAIT_MS>")]
     pub backoff_ms: Option<u64>,
     /// Longest backoff, ms.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "within::<_, u64, 0, MAX_WAIT_MS>")]
     pub backoff_max_ms: Option<u64>,
     /// Longest `Retry-After` honoured, s.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "within::<_, u64, 0, MAX_PAUSE_S>")]
     pub retry_after_max_s: Option<u64>,
     /// Failures in a row that open the breaker (0: never).
     #[serde(default)]
     pub breaker_failures: Option<u32>,
     /// How long the breaker stays open, s.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "within::<_, u64, 0, MAX_PAUSE_S>")]
     pub breaker_cooldown_s: Option<u64>,
     /// Cache time to live, s (0: no cache).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "within::<_, u64, 0, MAX_CACHE_TTL_S>")]
     pub cache_ttl_s: Option<u64>,
     /// Cache capacity, answers.
-    #[serde(default, deserialize_with = "positive_usize")]
+    #[serde(
+        default,
+        deserialize_with = "within::<_, usize, 1, MAX_CACHE_CAPACITY>"
+    )]
     pub cache_capacity: Option<usize>,
     /// Requests per second (0: no limit).
     #[serde(default, deserialize_with = "rate")]
@@ -130,7 +133,7 @@ pub struct Section {
     #[serde(default)]
     pub burst: Option<u32>,
     /// Requests at once, at most (1 to [`MAX_IN_FLIGHT`]).
-    #[serde(default, deserialize_with = "in_flight")]
+    #[serde(default, deserialize_with = "within::<_, usize, 1, MAX_IN_FLIGHT>")]
     pub max_in_flight: Option<usize>,
 }
 
@@ -152,34 +155,39 @@ fn endpoint<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
     Ok(Some(url))
 }
 
-fn positive<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    let value = u64::deserialize(d)?;
-    if value == 0 {
-        return Err(serde::de::Error::custom("必须大于 0"));
-    }
-    Ok(Some(value))
-}
-
-fn positive_usize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
-    let value = usize::deserialize(d)?;
-    if value == 0 {
-        return Err(serde::de::Error::custom("必须大于 0"));
-    }
-    Ok(Some(value))
-}
-
 /// The most requests at once a configuration may allow one registry: far above what any
 /// registry accepts, and far below what would exhaust the machine's sockets.
-pub const MAX_IN_FLIGHT: usize = 10_000;
+pub const MAX_IN_FLIGHT: u64 = 10_000;
+/// The longest timeout or backoff, ms: ten minutes.
+const MAX_WAIT_MS: u64 = 600_000;
+/// The longest breaker pause or honoured `Retry-After`, s: a day.
+const MAX_PAUSE_S: u64 = 86_400;
+/// The longest time an answer is cached, s: a year.
+const MAX_CACHE_TTL_S: u64 = 365 * 86_400;
+/// The most answers cached per registry.
+const MAX_CACHE_CAPACITY: u64 = 10_000_000;
+/// The highest rate limit, requests a second; a positive rate below the lowest would make
+/// a request wait for days.
+const MAX_RATE: f64 = 1_000_000.0;
+const MIN_RATE: f64 = 0.001;
 
-fn in_flight<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
-    let value = usize::deserialize(d)?;
-    if !(1..=MAX_IN_FLIGHT).contains(&value) {
+/// A whole number from `MIN` to `MAX`. Every number of the file has bounds: a duration or
+/// count far beyond any sane use would otherwise overflow a clock or a semaphore deep
+/// inside the client, which panics instead of naming the key.
+fn within<'de, D, T, const MIN: u64, const MAX: u64>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    let value = u64::deserialize(d)?;
+    if !(MIN..=MAX).contains(&value) {
         return Err(serde::de::Error::custom(format!(
-            "{value} 不在 1 到 {MAX_IN_FLIGHT} 之间"
+            "{value} 不在 {MIN} 到 {MAX} 之间"
         )));
     }
-    Ok(Some(value))
+    T::try_from(value)
+        .map(Some)
+        .map_err(|_| serde::de::Error::custom(format!("{value} 太大")))
 }
 
 fn retries<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
@@ -194,8 +202,10 @@ fn retries<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
 
 fn rate<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     let value = f64::deserialize(d)?;
-    if !value.is_finite() || value < 0.0 {
-        return Err(serde::de::Error::custom("必须是不小于 0 的数"));
+    if value != 0.0 && !(MIN_RATE..=MAX_RATE).contains(&value) {
+        return Err(serde::de::Error::custom(format!(
+            "{value} 不是 0（不限），也不在 {MIN_RATE} 到 {MAX_RATE} 之间"
+        )));
     }
     Ok(Some(value))
 }
@@ -524,6 +534,46 @@ api_key = "Bearer sk-phone-secret"
                 "[identity]\nendpoint = \"http://a/\"\nmax_in_flight = 9223372036854775807\n",
                 3,
                 "max_in_flight",
+            ),
+            (
+                "[identity]\nendpoint = \"http://a/\"\ncache_ttl_s = 18446744073709551615\n",
+                3,
+                "cache_ttl_s",
+            ),
+            (
+                "[identity]\nendpoint = \"http://a/\"\nbreaker_cooldown_s = 18446744073709551615\n",
+                3,
+                "breaker_cooldown_s",
+            ),
+            (
+                "[identity]\nendpoint = \"http://a/\"\ntimeout_ms = 600001\n",
+                3,
+                "timeout_ms",
+            ),
+            (
+                "[identity]\nendpoint = \"http://a/\"\nbackoff_max_ms = 18446744073709551615\n",
+                3,
+                "backoff_max_ms",
+            ),
+            (
+                "[identity]\nendpoint = \"http://a/\"\nretry_after_max_s = 86401\n",
+                3,
+                "retry_after_max_s",
+            ),
+            (
+                "[identity]\nendpoint = \"http://a/\"\ncache_capacity = 18446744073709551615\n",
+                3,
+                "cache_capacity",
+            ),
+            (
+                "[identity]\nendpoint = \"http://a/\"\nrate_per_second = 1e-300\n",
+                3,
+                "rate_per_second",
+            ),
+            (
+                "[identity]\nendpoint = \"http://a/\"\nrate_per_second = nan\n",
+                3,
+                "rate_per_second",
             ),
             ("\n[identity]\napi_key = \"x\"\n", 2, "identity"),
             ("[phone]\nsnapshot = \"x.csv\"\n", 1, "phone"),

@@ -35,6 +35,14 @@ fn random_u64() -> u64 {
     hasher.finish()
 }
 
+/// `now + wait`, or a century from now when the clock cannot count that far: a pause or a
+/// TTL set in code beyond any sane value must not panic.
+fn later(now: Instant, wait: Duration) -> Instant {
+    now.checked_add(wait)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 86_400)))
+        .unwrap_or(now)
+}
+
 /// `Retry-After` as seconds (the HTTP-date form is not used by the contract).
 pub fn retry_after(value: Option<&str>) -> Option<Duration> {
     value?.trim().parse::<u64>().ok().map(Duration::from_secs)
@@ -102,7 +110,7 @@ impl Breaker {
             BreakerState::Closed(n) if self.threshold == 0 || n + 1 < self.threshold => {
                 BreakerState::Closed(n + 1)
             }
-            _ => BreakerState::Open(now + self.cooldown),
+            _ => BreakerState::Open(later(now, self.cooldown)),
         };
     }
 }
@@ -143,7 +151,8 @@ impl RateLimit {
         if self.tokens >= 0.0 {
             Duration::ZERO
         } else {
-            Duration::from_secs_f64(-self.tokens / self.rate)
+            // A rate so low that the wait has no `Duration` waits for ever.
+            Duration::try_from_secs_f64(-self.tokens / self.rate).unwrap_or(Duration::MAX)
         }
     }
 }
@@ -197,7 +206,7 @@ impl<V: Clone> TtlCache<V> {
         if !self.entries.contains_key(&key) {
             while self.entries.len() >= self.capacity && self.drop_oldest() {}
         }
-        let expires = now + self.ttl;
+        let expires = later(now, self.ttl);
         self.entries.insert(key.clone(), (expires, value));
         self.order.push_back((expires, key));
         // Stale queue items (keys put again) are bounded by compacting now and then.
@@ -247,6 +256,20 @@ impl<V: Clone> TtlCache<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pauses_and_lifetimes_beyond_the_clock_do_not_panic() {
+        let t0 = Instant::now();
+        let mut breaker = Breaker::new(1, Duration::MAX);
+        breaker.failure(t0);
+        assert!(breaker.allow(t0 + Duration::from_secs(3600)).is_err());
+        let mut cache = TtlCache::new(Duration::MAX, 4);
+        cache.put("a".into(), 1, t0);
+        assert_eq!(cache.get("a", t0 + Duration::from_secs(3600)), Some(1));
+        let mut limit = RateLimit::new(1e-300, 1);
+        assert_eq!(limit.reserve(t0), Duration::ZERO);
+        assert_eq!(limit.reserve(t0), Duration::MAX);
+    }
 
     #[test]
     fn backoff_doubles_up_to_its_cap_with_jitter_in_the_upper_half() {

@@ -83,8 +83,8 @@ enum Action {
         /// 令牌名称（说明用途，如 "ci"）
         #[arg(long, default_value = "cli")]
         name: String,
-        /// 有效天数（默认不过期）
-        #[arg(long, value_name = "DAYS")]
+        /// 有效天数（1–3650；默认不过期）
+        #[arg(long, value_name = "DAYS", value_parser = super::whole_number::<u32>(1, 3650))]
         days: Option<u32>,
         #[command(flatten)]
         db: DbArgs,

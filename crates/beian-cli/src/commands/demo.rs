@@ -35,8 +35,8 @@ pub struct Args {
     /// 演示数据目录（数据库和沙箱文件；每次启动重新生成）
     #[arg(long, value_name = "DIR", default_value = "beian-demo")]
     dir: PathBuf,
-    /// 沙箱中的网站数量
-    #[arg(long, default_value_t = 60)]
+    /// 沙箱中的网站数量（1–100000）
+    #[arg(long, default_value_t = 60, value_parser = super::whole_number::<usize>(1, 100_000))]
     sites: usize,
     /// 随机种子
     #[arg(long, default_value_t = 7)]
@@ -55,9 +55,6 @@ struct EngineFlags {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
-    if args.sites == 0 {
-        anyhow::bail!("--sites 必须大于 0");
-    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

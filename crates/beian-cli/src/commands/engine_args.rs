@@ -24,11 +24,11 @@ pub struct EngineArgs {
     /// 本接入商 CDN 的 CNAME 后缀（可重复）
     #[arg(long = "provider-cdn", value_name = "SUFFIX")]
     pub provider_cdn: Vec<String>,
-    /// 连接超时（秒）
-    #[arg(long, default_value_t = 5)]
+    /// 连接超时（秒，1–600）
+    #[arg(long, default_value_t = 5, value_parser = super::whole_number::<u64>(1, 600))]
     pub connect_timeout: u64,
-    /// 抓取一个首页的总时限（秒）
-    #[arg(long, default_value_t = 20)]
+    /// 抓取一个首页的总时限（秒，1–3600）
+    #[arg(long, default_value_t = 20, value_parser = super::whole_number::<u64>(1, 3600))]
     pub deadline: u64,
     /// http 首页使用的端口（沙箱可用其他端口）
     #[arg(long, default_value_t = 80)]
@@ -39,8 +39,8 @@ pub struct EngineArgs {
     /// 额外信任的根证书（PEM 文件，可重复），例如沙箱的 CA
     #[arg(long = "ca-cert", value_name = "PEM")]
     pub ca_certs: Vec<PathBuf>,
-    /// 对同一服务器地址同时进行的首页抓取上限（0 表示不限）
-    #[arg(long, default_value_t = 8)]
+    /// 对同一服务器地址同时进行的首页抓取上限（0–65536，0 表示不限）
+    #[arg(long, default_value_t = 8, value_parser = super::whole_number::<usize>(0, 65_536))]
     pub per_ip: usize,
     /// 所有 WHOIS 查询都发往这台服务器（主机:端口），代替按顶级域选择的注册局服务器
     #[arg(long, value_name = "HOST:PORT", value_parser = parse_whois_server)]
@@ -54,8 +54,8 @@ pub struct EngineArgs {
     /// 不查询 WHOIS/RDAP（域名到期核查项列为未执行）
     #[arg(long, conflicts_with_all = ["whois_server", "rdap_url", "rdap_bootstrap"])]
     pub no_registration: bool,
-    /// 向同一台 WHOIS/RDAP 服务器两次查询之间至少间隔的毫秒数
-    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    /// 向同一台 WHOIS/RDAP 服务器两次查询之间至少间隔的毫秒数（0–600000）
+    #[arg(long, value_name = "MS", default_value_t = 1000, value_parser = super::whole_number::<u64>(0, 600_000))]
     pub whois_interval_ms: u64,
     /// 外部核验接口的配置文件（TOML，示例见 examples/beian.toml）：工商登记、身份核验、运营商号码核验、注册商实名；未配置的接口对应的核查项列为未执行
     #[arg(long, value_name = "FILE")]

@@ -23,13 +23,13 @@ enum Action {
         #[arg(long = "state", value_name = "S", value_parser = parse_state)]
         states: Vec<OrderState>,
         /// 只列出这个客户（编号）的整改单
-        #[arg(long, value_name = "ID")]
+        #[arg(long, value_name = "ID", value_parser = super::whole_number::<i64>(1, i64::MAX))]
         customer: Option<i64>,
         /// 每页条数（1–1000）
-        #[arg(long, value_name = "N", default_value_t = 50)]
+        #[arg(long, value_name = "N", default_value_t = 50, value_parser = super::whole_number::<i64>(1, 1000))]
         limit: i64,
         /// 翻页：列出编号小于此值的整改单（上一页最后一张的编号）
-        #[arg(long, value_name = "ID")]
+        #[arg(long, value_name = "ID", value_parser = super::whole_number::<i64>(1, i64::MAX))]
         after: Option<i64>,
         #[command(flatten)]
         db: DbArgs,
@@ -93,7 +93,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         } => block_on(async {
             let store = db.open().await?;
             let scope = customer.map_or(Scope::All, Scope::Customer);
-            let mut query = OrderQuery::new(scope, (*limit).clamp(1, 1000));
+            let mut query = OrderQuery::new(scope, *limit);
             query.states = states.iter().map(|s| s.code().to_owned()).collect();
             query.after_id = *after;
             let page = store.list_orders(&query).await?;

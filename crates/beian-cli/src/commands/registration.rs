@@ -48,8 +48,8 @@ struct RefreshArgs {
     /// 允许访问内网、回环等地址（仅用于沙箱和测试）
     #[arg(long)]
     allow_private: bool,
-    /// 下载的总时限（秒）
-    #[arg(long, default_value_t = 30)]
+    /// 下载的总时限（秒，1–3600）
+    #[arg(long, default_value_t = 30, value_parser = super::whole_number::<u64>(1, 3600))]
     deadline: u64,
 }
 

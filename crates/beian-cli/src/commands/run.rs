@@ -32,8 +32,8 @@ enum Action {
     },
     /// 列出核查批次（最新的在前）
     List {
-        /// 最多列出多少个
-        #[arg(long, default_value_t = 20)]
+        /// 最多列出多少个（1–1000）
+        #[arg(long, default_value_t = 20, value_parser = super::whole_number::<i64>(1, 1000))]
         limit: i64,
         #[command(flatten)]
         db: DbArgs,
@@ -135,7 +135,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         }),
         Action::List { limit, db, format } => block_on(async {
             let store = db.open().await?;
-            let runs = store.list_runs(None, (*limit).clamp(1, 1000)).await?;
+            let runs = store.list_runs(None, *limit).await?;
             store.close().await;
             match format.format {
                 Format::Json => print_json(&runs.items.iter().map(run_json).collect::<Vec<_>>())?,

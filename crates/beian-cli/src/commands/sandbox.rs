@@ -18,14 +18,14 @@ use crate::Outcome;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// 生成的网站数量
-    #[arg(long, default_value_t = 1000)]
+    /// 生成的网站数量（1–1000000）
+    #[arg(long, default_value_t = 1000, value_parser = super::whole_number::<usize>(1, 1_000_000))]
     sites: usize,
     /// 随机种子：同一种子生成完全相同的数据
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// 每个 HTTP、WHOIS 和 RDAP 请求在应答前的延迟（毫秒），使批量核查像真实网络一样以等待为主
-    #[arg(long, value_name = "MS", default_value_t = 0)]
+    /// 每个 HTTP、WHOIS 和 RDAP 请求在应答前的延迟（毫秒，0–600000），使批量核查像真实网络一样以等待为主
+    #[arg(long, value_name = "MS", default_value_t = 0, value_parser = super::whole_number::<u64>(0, 600_000))]
     latency: u64,
     /// 输出目录：filings.jsonl、truth.jsonl、ca.pem、flags.txt
     #[arg(long, value_name = "DIR", default_value = "sandbox")]
@@ -70,9 +70,6 @@ fn check_has_flag(name: &str) -> bool {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
-    if args.sites == 0 {
-        anyhow::bail!("--sites 必须大于 0");
-    }
     let config = WorldConfig {
         sites: args.sites,
         seed: args.seed,

@@ -22,14 +22,14 @@ pub struct Args {
     /// 只执行一轮后退出（供 cron 等外部定时器调用）
     #[arg(long)]
     once: bool,
-    /// 全部备案的定期复核周期（天），任务均匀分布在周期内；0 表示不做定期复核
-    #[arg(long, value_name = "N", default_value_t = 30)]
+    /// 全部备案的定期复核周期（天，0–3650），任务均匀分布在周期内；0 表示不做定期复核
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = super::whole_number::<i64>(0, 3650))]
     period_days: i64,
-    /// 两轮之间的间隔（秒）
-    #[arg(long, value_name = "S", default_value_t = 60)]
+    /// 两轮之间的间隔（秒，1–86400）
+    #[arg(long, value_name = "S", default_value_t = 60, value_parser = super::whole_number::<u64>(1, 86_400))]
     interval: u64,
-    /// 每轮每类事务最多处理的整改单数
-    #[arg(long, default_value_t = 500)]
+    /// 每轮每类事务最多处理的整改单数（1–1000）
+    #[arg(long, default_value_t = 500, value_parser = super::whole_number::<i64>(1, 1000))]
     batch: i64,
     /// 以此时刻（RFC 3339）代替当前时间，只与 --once 一起使用（用于演练逾期处理）
     #[arg(long, hide = true, requires = "once", value_name = "TIME")]
@@ -59,12 +59,9 @@ fn print_report(report: &TickReport, format: Format) -> anyhow::Result<()> {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
-    if args.period_days < 0 {
-        anyhow::bail!("--period-days 不能为负数");
-    }
     let options = SchedulerOptions {
         period: (args.period_days > 0).then(|| chrono::Duration::days(args.period_days)),
-        batch: args.batch.clamp(1, 1000),
+        batch: args.batch,
     };
     runtime()?.block_on(async {
         let store = args.db.open().await?;

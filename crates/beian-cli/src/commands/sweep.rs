@@ -32,8 +32,8 @@ pub struct Args {
     /// 结果文件（JSON Lines，每行一份备案的核查结果）
     #[arg(long)]
     out: PathBuf,
-    /// 同时核查的备案数
-    #[arg(long, default_value_t = 256)]
+    /// 同时核查的备案数（1–65536）
+    #[arg(long, default_value_t = 256, value_parser = super::whole_number::<usize>(1, 65_536))]
     concurrency: usize,
     /// 从中断处继续：跳过结果文件中已有的备案
     #[arg(long)]
@@ -63,9 +63,6 @@ enum LineResult {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
-    if args.concurrency == 0 {
-        bail!("--concurrency 必须大于 0");
-    }
     let today = args.date.unwrap_or_else(super::today_in_china);
     let total = count_lines(&args.filings)?;
     let done = prepare_output(&args.out, args.resume)?;

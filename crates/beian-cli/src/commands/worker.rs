@@ -19,8 +19,8 @@ use crate::{FormatArg, Outcome};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// 同时执行的核查任务数（核查主要在等待网络，可远大于 CPU 核数）
-    #[arg(long, default_value_t = 16)]
+    /// 同时执行的核查任务数（1–65536；核查主要在等待网络，可远大于 CPU 核数）
+    #[arg(long, default_value_t = 16, value_parser = super::whole_number::<usize>(1, 65_536))]
     concurrency: usize,
     /// 队列为空时退出，而不是等待新任务
     #[arg(long)]
@@ -28,8 +28,8 @@ pub struct Args {
     /// 本工作进程的名称（任务租约和审计日志中使用）；默认 主机名:进程号
     #[arg(long, value_name = "NAME")]
     id: Option<String>,
-    /// 任务租约（秒）：工作进程中断后，其任务在租约到期后由其他进程接手
-    #[arg(long, default_value_t = 120)]
+    /// 任务租约（秒，5–86400）：工作进程中断后，其任务在租约到期后由其他进程接手
+    #[arg(long, default_value_t = 120, value_parser = super::whole_number::<i64>(5, 86_400))]
     lease_seconds: i64,
     /// 核查日期（YYYY-MM-DD），默认北京时间今天
     #[arg(long, value_parser = super::lint::parse_date)]
@@ -108,12 +108,6 @@ fn default_id() -> String {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
-    if args.concurrency == 0 {
-        anyhow::bail!("--concurrency 必须大于 0");
-    }
-    if args.lease_seconds < 5 {
-        anyhow::bail!("--lease-seconds 至少为 5 秒");
-    }
     let runtime = runtime()?;
     let options = WorkerOptions {
         id: args.id.clone().unwrap_or_else(default_id),
