@@ -56,6 +56,46 @@ pub fn now_in_china() -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
+/// Raises this process's soft limit on open files to its hard limit, as Go programs do
+/// on start, and returns the soft limit now in force (`None`: unlimited or unknown).
+///
+/// Many systems start processes with a soft limit of 1,024 and a much higher hard limit.
+/// A sweep at its default concurrency needs more than 1,024 sockets at once (two fetches
+/// and a WHOIS lookup per filing, plus the registries' connections), and each connect
+/// beyond the limit fails with "too many open files".
+pub fn raise_open_file_limit() -> Option<u64> {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current != limit.maximum {
+        let raised = Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        };
+        if setrlimit(Resource::Nofile, raised).is_ok() {
+            return limit.maximum;
+        }
+    }
+    limit.current
+}
+
+/// Warns on standard error when `in_flight` filings checked at once may need more open
+/// files than the process may hold: connections beyond the limit are not made, and the
+/// checks that needed them end as inconclusive rather than failing the sites.
+pub fn warn_if_short_of_files(in_flight: usize, open_file_limit: Option<u64>) {
+    // Per filing at once: the https and http fetches and a WHOIS or RDAP lookup, and about
+    // one connection to a registry; plus the runtime, the DNS sockets and the files.
+    let need = (in_flight as u64).saturating_mul(4).saturating_add(64);
+    if let Some(limit) = open_file_limit
+        && limit < need
+    {
+        eprintln!(
+            "提示：本进程最多可打开 {limit} 个文件（含网络连接），同时核查 {in_flight} 份备案约需 {need} 个；\
+             超出时连接无法建立，相关核查项记为“无法判断”（本机资源不足），不会判网站不通过。\
+             可用 ulimit -n 提高上限，或调低并发数。"
+        );
+    }
+}
+
 /// A clap value parser for a whole number from `min` to `max`, refused in Chinese with the
 /// value and the bounds. Every numeric flag goes through one: a count or a duration far
 /// beyond any sane use (a semaphore of 2⁶⁴ permits, a lease of 2⁶³ seconds) would

@@ -82,6 +82,7 @@ pub enum Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    commands::raise_open_file_limit();
     let result = match cli.command {
         Command::Checks(args) => commands::checks::run(&args),
         Command::Validate(args) => commands::validate::run(&args),

@@ -36,16 +36,14 @@ fn read_lines(path: &Path) -> Vec<Value> {
         .collect()
 }
 
-#[test]
-fn sweep_over_the_sandbox_finds_exactly_the_truth() {
-    let dir: PathBuf =
-        std::env::temp_dir().join(format!("beian-sandbox-test-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let out = dir.join("world");
+/// Starts `beian sandbox` with `args`, writing its world to `out`, and returns it with the
+/// flags it printed for `check` and `sweep`.
+fn start_sandbox(out: &Path, args: &[&str]) -> (Running, String) {
     let child = Command::new(env!("CARGO_BIN_EXE_beian"))
-        .args(["sandbox", "--sites", "30", "--seed", "3", "--showcase"])
+        .arg("sandbox")
+        .args(args)
         .arg("--out")
-        .arg(&out)
+        .arg(out)
         .args(["--for-seconds", "60"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -67,6 +65,67 @@ fn sweep_over_the_sandbox_finds_exactly_the_truth() {
         assert!(started.elapsed() < Duration::from_secs(20), "no flags.txt");
         std::thread::sleep(Duration::from_millis(50));
     };
+    (sandbox, flags)
+}
+
+#[test]
+fn a_sweep_short_of_open_files_blames_no_site() {
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("beian-sandbox-nofile-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = dir.join("world");
+    let (sandbox, flags) = start_sandbox(&out, &["--sites", "60", "--seed", "5"]);
+    let results = dir.join("results.jsonl");
+    // A hard limit of 48 open files (ulimit -n sets both limits, so the sweep cannot
+    // raise it) against 64 filings at once: most connections cannot be made.
+    let sweep = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 48 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_beian"))
+        .arg("sweep")
+        .arg("--filings")
+        .arg(out.join("filings.jsonl"))
+        .arg("--out")
+        .arg(&results)
+        .args(["--quiet", "--deadline", "5", "--concurrency", "64"])
+        .args(flags.split_whitespace())
+        .output()
+        .expect("beian sweep runs");
+    drop(sandbox);
+    let stderr = String::from_utf8_lossy(&sweep.stderr);
+    assert!(
+        matches!(sweep.status.code(), Some(0 | 1)),
+        "sweep failed: {stderr}"
+    );
+    assert!(
+        stderr.contains("最多可打开 48 个文件"),
+        "no warning: {stderr}"
+    );
+    let text = std::fs::read_to_string(&results).expect("results");
+    assert!(
+        text.contains("本机资源不足"),
+        "the limit was never reached, so this test shows nothing"
+    );
+    let score = Command::new(env!("CARGO_BIN_EXE_beian"))
+        .arg("score")
+        .arg("--truth")
+        .arg(out.join("truth.jsonl"))
+        .arg("--results")
+        .arg(&results)
+        .args(["--format", "json"])
+        .output()
+        .expect("beian score runs");
+    let report: Value = serde_json::from_slice(&score.stdout).expect("score json");
+    assert_eq!(report["extra"], serde_json::json!([]), "{report:#}");
+}
+
+#[test]
+fn sweep_over_the_sandbox_finds_exactly_the_truth() {
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("beian-sandbox-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = dir.join("world");
+    let (sandbox, flags) = start_sandbox(&out, &["--sites", "30", "--seed", "3", "--showcase"]);
     let flags: Vec<&str> = flags.split_whitespace().collect();
     assert!(flags.contains(&"--dns-server") && flags.contains(&"--allow-private"));
     // The registries come with the flags: the sandbox wrote their beian.toml.

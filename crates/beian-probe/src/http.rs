@@ -163,6 +163,9 @@ pub enum FailureStage {
     Timeout,
     /// More than `max_redirects` redirects.
     TooManyRedirects,
+    /// This machine ran out of something it needs to ask (file descriptors, ephemeral
+    /// ports, memory): nothing is known about the site, so no check may fail on it.
+    LocalResources,
 }
 
 impl FailureStage {
@@ -178,6 +181,7 @@ impl FailureStage {
             FailureStage::Body => "body",
             FailureStage::Timeout => "timeout",
             FailureStage::TooManyRedirects => "too_many_redirects",
+            FailureStage::LocalResources => "local_resources",
         }
     }
 }
@@ -424,6 +428,12 @@ fn refusal(refused: UrlRefused) -> (FailureStage, String) {
 /// found by walking the source chain, so the stage does not depend on reqwest's wording.
 fn classify(err: &reqwest::Error) -> (FailureStage, String) {
     let detail = error_chain(err);
+    if out_of_local_resources(err) {
+        return (
+            FailureStage::LocalResources,
+            format!("本机资源不足，请求没有发出（不是网站的问题）: {detail}"),
+        );
+    }
     if let Some(blocked) = find_in_chain::<BlockedDestination>(err) {
         return (
             FailureStage::Blocked,
@@ -451,6 +461,36 @@ fn classify(err: &reqwest::Error) -> (FailureStage, String) {
         return (FailureStage::Body, format!("响应正文读取失败: {detail}"));
     }
     (FailureStage::Http, format!("HTTP 通信失败: {detail}"))
+}
+
+/// Whether an OS error in `err`'s chain says this machine, not the site, is the trouble:
+/// too many open files (a sweep at high concurrency under a low `ulimit -n`), no free
+/// ephemeral port, no buffer space or memory. Such a failure was once reported as the
+/// site being unreachable.
+pub(crate) fn out_of_local_resources(err: &(dyn StdError + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if is_local_shortage(io) {
+                return true;
+            }
+            if let Some(inner) = io.get_ref()
+                && out_of_local_resources(inner)
+            {
+                return true;
+            }
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// Whether an I/O error is a shortage on this machine (see [`out_of_local_resources`]).
+pub fn is_local_shortage(err: &std::io::Error) -> bool {
+    matches!(
+        err.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM | libc::EADDRNOTAVAIL)
+    )
 }
 
 pub(crate) fn find_in_chain<'a, T: StdError + 'static>(
@@ -520,6 +560,31 @@ pub(crate) fn tls_config(extra_pem: &[Vec<u8>]) -> Result<rustls::ClientConfig, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shortage_on_this_machine_is_told_from_a_fault_of_the_site() {
+        use std::io::Error;
+        #[derive(Debug, thiserror::Error)]
+        #[error("tcp open error")]
+        struct Wrapper(#[source] Error);
+        for code in [
+            libc::EMFILE,
+            libc::ENFILE,
+            libc::EADDRNOTAVAIL,
+            libc::ENOBUFS,
+        ] {
+            let plain = Error::from_raw_os_error(code);
+            assert!(out_of_local_resources(&plain), "{plain}");
+            let wrapped = Wrapper(Error::from_raw_os_error(code));
+            assert!(out_of_local_resources(&wrapped), "{wrapped}");
+            let inside = Error::other(Wrapper(Error::from_raw_os_error(code)));
+            assert!(out_of_local_resources(&inside), "{inside}");
+        }
+        for code in [libc::ECONNREFUSED, libc::ETIMEDOUT, libc::EHOSTUNREACH] {
+            let site = Wrapper(Error::from_raw_os_error(code));
+            assert!(!out_of_local_resources(&site), "{site}");
+        }
+    }
 
     #[test]
     fn a_pem_without_certificates_is_refused() {

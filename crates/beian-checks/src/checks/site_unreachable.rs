@@ -4,7 +4,10 @@
 //! a 2xx page (after at most five redirects). An error status, a TLS failure, a refused
 //! or timed-out connection on both is a failure, with each attempt as evidence. A domain
 //! that does not resolve is `site.ip_mismatch`'s finding, and an address the SSRF guard
-//! refuses was not tried: both are inconclusive here.
+//! refuses was not tried: both are inconclusive here. So is a fetch that this machine
+//! could not make (stage `local_resources`: out of file descriptors or ports), when no
+//! other fetch worked: what it would have shown is unknown, and a sweep run under a low
+//! `ulimit -n` once failed hundreds of healthy sites this way.
 
 use beian_domain::{CheckId, Evidence, Finding, Status, Target};
 
@@ -32,6 +35,9 @@ pub fn judge(fetches: &[FetchEvidence], target: Target) -> Finding {
     let only_unjudgeable = fetches.iter().all(|f| {
         matches!(f, FetchEvidence::Failed { stage, .. } if stage == "dns" || stage == "blocked_destination")
     });
+    let short_here = fetches
+        .iter()
+        .any(|f| matches!(f, FetchEvidence::Failed { stage, .. } if stage == "local_resources"));
     let (status, message) = match ok {
         Some(FetchEvidence::Fetched {
             final_url, status, ..
@@ -42,6 +48,11 @@ pub fn judge(fetches: &[FetchEvidence], target: Target) -> Finding {
         _ if only_unjudgeable => (
             Status::Inconclusive,
             "首页没有可访问的地址（域名未解析或解析到不允许访问的地址），无法核对网站内容"
+                .to_owned(),
+        ),
+        _ if short_here => (
+            Status::Inconclusive,
+            "本机资源不足（如打开的文件数达到上限），没能完成对首页的访问，无法判断；这不是网站的问题，核查方调整后重新核查即可"
                 .to_owned(),
         ),
         _ => {
@@ -141,6 +152,21 @@ mod tests {
                 vec![failed("blocked_destination")],
                 Status::Inconclusive,
                 "guard refused",
+            ),
+            (
+                vec![failed("local_resources"), failed("connect")],
+                Status::Inconclusive,
+                "https never left this machine",
+            ),
+            (
+                vec![failed("local_resources"), fetched(503)],
+                Status::Inconclusive,
+                "the https page is unknown",
+            ),
+            (
+                vec![failed("local_resources"), fetched(200)],
+                Status::Pass,
+                "http works all the same",
             ),
         ];
         for (fetches, expected, why) in cases {
