@@ -78,13 +78,21 @@ pub fn raise_open_file_limit() -> Option<u64> {
     limit.current
 }
 
-/// Warns on standard error when `in_flight` filings checked at once may need more open
-/// files than the process may hold: connections beyond the limit are not made, and the
-/// checks that needed them end as inconclusive rather than failing the sites.
-pub fn warn_if_short_of_files(in_flight: usize, open_file_limit: Option<u64>) {
-    // Per filing at once: the https and http fetches and a WHOIS or RDAP lookup, and about
-    // one connection to a registry; plus the runtime, the DNS sockets and the files.
-    let need = (in_flight as u64).saturating_mul(4).saturating_add(64);
+/// Warns on standard error when `in_flight` filings checked at once, with registries that
+/// may hold `registry_connections`, may need more open files than the process may hold:
+/// connections beyond the limit are not made, and the checks that needed them end as
+/// inconclusive rather than failing the sites.
+pub fn warn_if_short_of_files(
+    in_flight: usize,
+    registry_connections: usize,
+    open_file_limit: Option<u64>,
+) {
+    // Per filing at once: the https and http fetches and a WHOIS or RDAP lookup; then the
+    // registries' connections, and the runtime, the DNS sockets and the files.
+    let need = (in_flight as u64)
+        .saturating_mul(3)
+        .saturating_add(registry_connections as u64)
+        .saturating_add(64);
     if let Some(limit) = open_file_limit
         && limit < need
     {

@@ -303,6 +303,20 @@ impl RegistryConfig {
         Ok(config)
     }
 
+    /// The most connections the HTTP registries of this file may hold at once: the sum of
+    /// their `max_in_flight`. An offline snapshot holds none.
+    pub fn connections_at_most(&self) -> usize {
+        self.named_sections()
+            .iter()
+            .filter(|(_, s)| s.get_ref().endpoint.is_some())
+            .map(|(_, s)| {
+                s.get_ref()
+                    .max_in_flight
+                    .unwrap_or(crate::http::DEFAULT_MAX_IN_FLIGHT)
+            })
+            .sum()
+    }
+
     fn named_sections(&self) -> Vec<(&'static str, &Spanned<Section>)> {
         [
             ("business_registry", &self.business_registry),
@@ -491,6 +505,11 @@ api_key = "Bearer sk-phone-secret"
             registries.configured(),
             [RegistryKind::BusinessRegistry, RegistryKind::Phone]
         );
+        // Two HTTP registries at the default of 64 requests at once.
+        assert_eq!(config.connections_at_most(), 128);
+        let more = GOOD.replace("retries = 3", "retries = 3\nmax_in_flight = 200");
+        let config = RegistryConfig::parse(&more, "beian.toml").expect("config");
+        assert_eq!(config.connections_at_most(), 264);
         let shown = format!("{config:?} {registries:?}");
         assert!(!shown.contains("sk-business-secret"), "{shown}");
         assert!(!shown.contains("sk-phone-secret"), "{shown}");

@@ -98,6 +98,9 @@ pub struct EndpointConfig {
     pub extra_root_certs_pem: Vec<Vec<u8>>,
 }
 
+/// Requests at once to one registry unless configured otherwise.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
+
 impl EndpointConfig {
     /// The defaults for `endpoint`: 1 s to connect, 5 s per attempt, 2 retries from
     /// 200 ms, a breaker at 5 failures for 30 s, a day's cache of 10,000 answers, 20
@@ -119,7 +122,7 @@ impl EndpointConfig {
             cache_capacity: 10_000,
             rate_per_second: 20.0,
             burst: 20,
-            max_in_flight: 64,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             extra_root_certs_pem: Vec::new(),
         }
     }

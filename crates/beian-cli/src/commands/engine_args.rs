@@ -124,6 +124,15 @@ impl EngineArgs {
         config.build().map_err(anyhow::Error::new)
     }
 
+    /// The most connections the registries of `--config` may hold at once (0 without it).
+    pub fn registry_connections(&self) -> anyhow::Result<usize> {
+        let Some(path) = &self.config else {
+            return Ok(0);
+        };
+        let config = beian_registry::RegistryConfig::load(path).map_err(anyhow::Error::new)?;
+        Ok(config.connections_at_most())
+    }
+
     /// The registration source (WHOIS/RDAP) these flags describe, or `None` with
     /// `--no-registration`. The WHOIS and RDAP queries share `--connect-timeout` and
     /// `--deadline` with the homepage fetch.

@@ -67,7 +67,11 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let total = count_lines(&args.filings)?;
     let done = prepare_output(&args.out, args.resume)?;
     let engine = Engine::new(args.engine.config()?).context("无法启动核查引擎")?;
-    super::warn_if_short_of_files(args.concurrency, super::raise_open_file_limit());
+    super::warn_if_short_of_files(
+        args.concurrency,
+        args.engine.registry_connections()?,
+        super::raise_open_file_limit(),
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

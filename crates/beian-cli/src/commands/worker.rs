@@ -130,7 +130,11 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                 .await?
         } else {
             let engine = Engine::new(args.engine.config()?).context("无法启动核查引擎")?;
-            super::warn_if_short_of_files(args.concurrency, super::raise_open_file_limit());
+            super::warn_if_short_of_files(
+                args.concurrency,
+                args.engine.registry_connections()?,
+                super::raise_open_file_limit(),
+            );
             Worker::new(orders, engine, options.clone())
                 .run(stop_signal())
                 .await?
