@@ -107,8 +107,8 @@ pub fn warn_if_short_of_files(
 /// A clap value parser for a whole number from `min` to `max`, refused in Chinese with the
 /// value and the bounds. Every numeric flag goes through one: a count or a duration far
 /// beyond any sane use (a semaphore of 2⁶⁴ permits, a lease of 2⁶³ seconds) would
-/// otherwise panic deep inside a library, or silently mean something else (a negative SQL
-/// `LIMIT` is no limit at all in SQLite).
+/// otherwise panic deep inside a library, or silently mean something else (a `--limit` of
+/// -5 used to be clamped to 1 without a word).
 pub fn whole_number<T>(
     min: T,
     max: T,
