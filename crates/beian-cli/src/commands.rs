@@ -57,36 +57,35 @@ pub fn now_in_china() -> String {
 }
 
 /// Raises this process's soft limit on open files to its hard limit, as Go programs do
-/// on start, and returns the soft limit now in force (`None`: unlimited or unknown).
+/// on start (`main` calls it once, before any command).
 ///
 /// Many systems start processes with a soft limit of 1,024 and a much higher hard limit.
 /// A sweep at its default concurrency needs more than 1,024 sockets at once (two fetches
 /// and a WHOIS lookup per filing, plus the registries' connections), and each connect
 /// beyond the limit fails with "too many open files".
-pub fn raise_open_file_limit() -> Option<u64> {
+pub fn raise_open_file_limit() {
     use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
     let limit = getrlimit(Resource::Nofile);
     if limit.current != limit.maximum {
-        let raised = Rlimit {
-            current: limit.maximum,
-            maximum: limit.maximum,
-        };
-        if setrlimit(Resource::Nofile, raised).is_ok() {
-            return limit.maximum;
-        }
+        // A refusal (a hard limit of "unlimited" that the system will not grant as a soft
+        // one) leaves the limit as it was; the warning below then tells the user.
+        let _ = setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: limit.maximum,
+                maximum: limit.maximum,
+            },
+        );
     }
-    limit.current
 }
 
 /// Warns on standard error when `in_flight` filings checked at once, with registries that
-/// may hold `registry_connections`, may need more open files than the process may hold:
-/// connections beyond the limit are not made, and the checks that needed them end as
-/// inconclusive rather than failing the sites.
-pub fn warn_if_short_of_files(
-    in_flight: usize,
-    registry_connections: usize,
-    open_file_limit: Option<u64>,
-) {
+/// may hold `registry_connections`, may need more open files than the process may hold
+/// (its soft limit, after [`raise_open_file_limit`]): connections beyond the limit are
+/// not made, and the checks that needed them end as inconclusive rather than failing the
+/// sites.
+pub fn warn_if_short_of_files(in_flight: usize, registry_connections: usize) {
+    let open_file_limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
     // Per filing at once: the https and http fetches and a WHOIS or RDAP lookup; then the
     // registries' connections, and the runtime, the DNS sockets and the files.
     let need = (in_flight as u64)

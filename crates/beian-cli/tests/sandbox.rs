@@ -68,6 +68,21 @@ fn start_sandbox(out: &Path, args: &[&str]) -> (Running, String) {
     (sandbox, flags)
 }
 
+/// `beian score --format json` of `results` against `truth`: its exit code and report.
+fn score(truth: &Path, results: &Path) -> (Option<i32>, Value) {
+    let score = Command::new(env!("CARGO_BIN_EXE_beian"))
+        .arg("score")
+        .arg("--truth")
+        .arg(truth)
+        .arg("--results")
+        .arg(results)
+        .args(["--format", "json"])
+        .output()
+        .expect("beian score runs");
+    let report = serde_json::from_slice(&score.stdout).expect("score json");
+    (score.status.code(), report)
+}
+
 #[test]
 fn a_sweep_short_of_open_files_blames_no_site() {
     let dir: PathBuf =
@@ -106,16 +121,7 @@ fn a_sweep_short_of_open_files_blames_no_site() {
         text.contains("本机资源不足"),
         "the limit was never reached, so this test shows nothing"
     );
-    let score = Command::new(env!("CARGO_BIN_EXE_beian"))
-        .arg("score")
-        .arg("--truth")
-        .arg(out.join("truth.jsonl"))
-        .arg("--results")
-        .arg(&results)
-        .args(["--format", "json"])
-        .output()
-        .expect("beian score runs");
-    let report: Value = serde_json::from_slice(&score.stdout).expect("score json");
+    let (_, report) = score(&out.join("truth.jsonl"), &results);
     assert_eq!(report["extra"], serde_json::json!([]), "{report:#}");
 }
 
@@ -185,17 +191,8 @@ fn sweep_over_the_sandbox_finds_exactly_the_truth() {
 
     // beian score agrees, with the registries and without them.
     for results in [&results, &bare] {
-        let score = Command::new(env!("CARGO_BIN_EXE_beian"))
-            .arg("score")
-            .arg("--truth")
-            .arg(out.join("truth.jsonl"))
-            .arg("--results")
-            .arg(results)
-            .args(["--format", "json"])
-            .output()
-            .expect("beian score runs");
-        let report: Value = serde_json::from_slice(&score.stdout).expect("score json");
-        assert_eq!(score.status.code(), Some(0), "{report:#}");
+        let (code, report) = score(&out.join("truth.jsonl"), results);
+        assert_eq!(code, Some(0), "{report:#}");
         assert_eq!(report["missing"], serde_json::json!([]), "{report:#}");
         assert_eq!(report["extra"], serde_json::json!([]), "{report:#}");
     }

@@ -81,6 +81,13 @@ fn parse_rdap_url(s: &str) -> Result<url::Url, String> {
 impl EngineArgs {
     /// The engine configuration these flags describe.
     pub fn config(&self) -> anyhow::Result<EngineConfig> {
+        self.config_and_registry_connections()
+            .map(|(config, _)| config)
+    }
+
+    /// The engine configuration, and the most connections the registries of `--config`
+    /// may hold at once (0 without it), from one reading of the file.
+    pub fn config_and_registry_connections(&self) -> anyhow::Result<(EngineConfig, usize)> {
         let mut extra_root_certs_pem = Vec::new();
         for path in &self.ca_certs {
             extra_root_certs_pem.push(
@@ -88,7 +95,8 @@ impl EngineArgs {
                     .with_context(|| format!("无法读取根证书文件 {}", path.display()))?,
             );
         }
-        Ok(EngineConfig {
+        let (registries, registry_connections) = self.registries()?;
+        let config = EngineConfig {
             dns: DnsConfig {
                 servers: self.dns_servers.clone(),
                 ..DnsConfig::default()
@@ -109,28 +117,22 @@ impl EngineArgs {
             extra_root_certs_pem,
             per_ip_concurrency: self.per_ip,
             registration: self.registration()?,
-            registries: self.registries()?,
+            registries,
             ..EngineConfig::default()
-        })
+        };
+        Ok((config, registry_connections))
     }
 
-    /// The outside registries named in `--config`, none without it. A bad file is refused
-    /// with its path, line and key; keys are never shown.
-    fn registries(&self) -> anyhow::Result<beian_registry::Registries> {
+    /// The outside registries named in `--config` (none without it) and the most
+    /// connections they may hold at once. A bad file is refused with its path, line and
+    /// key; keys are never shown.
+    fn registries(&self) -> anyhow::Result<(beian_registry::Registries, usize)> {
         let Some(path) = &self.config else {
-            return Ok(beian_registry::Registries::default());
+            return Ok((beian_registry::Registries::default(), 0));
         };
         let config = beian_registry::RegistryConfig::load(path).map_err(anyhow::Error::new)?;
-        config.build().map_err(anyhow::Error::new)
-    }
-
-    /// The most connections the registries of `--config` may hold at once (0 without it).
-    pub fn registry_connections(&self) -> anyhow::Result<usize> {
-        let Some(path) = &self.config else {
-            return Ok(0);
-        };
-        let config = beian_registry::RegistryConfig::load(path).map_err(anyhow::Error::new)?;
-        Ok(config.connections_at_most())
+        let registries = config.build().map_err(anyhow::Error::new)?;
+        Ok((registries, config.connections_at_most()))
     }
 
     /// The registration source (WHOIS/RDAP) these flags describe, or `None` with

@@ -66,12 +66,9 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let today = args.date.unwrap_or_else(super::today_in_china);
     let total = count_lines(&args.filings)?;
     let done = prepare_output(&args.out, args.resume)?;
-    let engine = Engine::new(args.engine.config()?).context("无法启动核查引擎")?;
-    super::warn_if_short_of_files(
-        args.concurrency,
-        args.engine.registry_connections()?,
-        super::raise_open_file_limit(),
-    );
+    let (config, registry_connections) = args.engine.config_and_registry_connections()?;
+    let engine = Engine::new(config).context("无法启动核查引擎")?;
+    super::warn_if_short_of_files(args.concurrency, registry_connections);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -129,12 +129,9 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                 .run(stop_signal())
                 .await?
         } else {
-            let engine = Engine::new(args.engine.config()?).context("无法启动核查引擎")?;
-            super::warn_if_short_of_files(
-                args.concurrency,
-                args.engine.registry_connections()?,
-                super::raise_open_file_limit(),
-            );
+            let (config, registry_connections) = args.engine.config_and_registry_connections()?;
+            let engine = Engine::new(config).context("无法启动核查引擎")?;
+            super::warn_if_short_of_files(args.concurrency, registry_connections);
             Worker::new(orders, engine, options.clone())
                 .run(stop_signal())
                 .await?
