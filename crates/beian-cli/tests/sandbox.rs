@@ -83,6 +83,19 @@ fn score(truth: &Path, results: &Path) -> (Option<i32>, Value) {
     (score.status.code(), report)
 }
 
+/// `beian sweep` of a sandbox's filings into `results`, the rest of its flags to add.
+fn sweep_of(world: &Path, results: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_beian"));
+    command
+        .arg("sweep")
+        .arg("--filings")
+        .arg(world.join("filings.jsonl"))
+        .arg("--out")
+        .arg(results)
+        .arg("--quiet");
+    command
+}
+
 #[test]
 fn a_sweep_short_of_open_files_blames_no_site() {
     let dir: PathBuf =
@@ -106,7 +119,6 @@ fn a_sweep_short_of_open_files_blames_no_site() {
         .args(flags.split_whitespace())
         .output()
         .expect("beian sweep runs");
-    drop(sandbox);
     let stderr = String::from_utf8_lossy(&sweep.stderr);
     assert!(
         matches!(sweep.status.code(), Some(0 | 1)),
@@ -123,6 +135,58 @@ fn a_sweep_short_of_open_files_blames_no_site() {
     );
     let (_, report) = score(&out.join("truth.jsonl"), &results);
     assert_eq!(report["extra"], serde_json::json!([]), "{report:#}");
+    let retried = text
+        .lines()
+        .filter(|l| {
+            let result: Value = serde_json::from_str(l).expect("json");
+            result["findings"]
+                .as_array()
+                .is_some_and(|fs| fs.iter().any(|f| f["status"] == "inconclusive"))
+        })
+        .count();
+
+    // The same output swept again with the machine's own limit: only the filings left
+    // undecided are checked again, and then every expected finding is there, once.
+    let retry = sweep_of(&out, &results)
+        .args(["--deadline", "5", "--retry-inconclusive"])
+        .args(flags.split_whitespace())
+        .output()
+        .expect("beian sweep runs");
+    drop(sandbox);
+    let summary = String::from_utf8_lossy(&retry.stdout);
+    assert!(
+        matches!(retry.status.code(), Some(0 | 1)),
+        "retry failed: {}",
+        String::from_utf8_lossy(&retry.stderr)
+    );
+    let filings = std::fs::read_to_string(out.join("filings.jsonl"))
+        .expect("filings")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    assert!(
+        summary.contains(&format!(
+            "本次核查 {retried}，此前已完成 {}",
+            filings - retried
+        )),
+        "{summary}"
+    );
+    let text = std::fs::read_to_string(&results).expect("results");
+    assert!(!text.contains("本机资源不足"), "{text}");
+    let mut lines: Vec<u64> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("json")["line"]
+                .as_u64()
+                .expect("line")
+        })
+        .collect();
+    lines.sort_unstable();
+    lines.dedup();
+    assert_eq!(lines.len(), filings, "one result per filing");
+    assert_eq!(text.lines().count(), filings, "one result per filing");
+    let (code, report) = score(&out.join("truth.jsonl"), &results);
+    assert_eq!(code, Some(0), "{report:#}");
 }
 
 #[test]
@@ -139,13 +203,8 @@ fn sweep_over_the_sandbox_finds_exactly_the_truth() {
     assert!(out.join("beian.toml").exists());
 
     let results = dir.join("results.jsonl");
-    let sweep = Command::new(env!("CARGO_BIN_EXE_beian"))
-        .arg("sweep")
-        .arg("--filings")
-        .arg(out.join("filings.jsonl"))
-        .arg("--out")
-        .arg(&results)
-        .args(["--quiet", "--deadline", "2", "--all-findings"])
+    let sweep = sweep_of(&out, &results)
+        .args(["--deadline", "2", "--all-findings"])
         .args(&flags)
         .output()
         .expect("beian sweep runs");
@@ -171,13 +230,8 @@ fn sweep_over_the_sandbox_finds_exactly_the_truth() {
             .collect()
     };
     let bare = dir.join("results-without-registries.jsonl");
-    let sweep = Command::new(env!("CARGO_BIN_EXE_beian"))
-        .arg("sweep")
-        .arg("--filings")
-        .arg(out.join("filings.jsonl"))
-        .arg("--out")
-        .arg(&bare)
-        .args(["--quiet", "--deadline", "2"])
+    let sweep = sweep_of(&out, &bare)
+        .args(["--deadline", "2"])
         .args(&without)
         .output()
         .expect("beian sweep runs");

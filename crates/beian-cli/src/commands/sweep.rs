@@ -6,6 +6,9 @@
 //! and the input is read only as fast as they finish, so memory stays flat however
 //! long the file is. A sweep that is killed can be resumed with `--resume`: the lines
 //! already in the output are skipped, and a last line cut off mid-write is dropped.
+//! `--retry-inconclusive` resumes too, but first takes out of the output the filings
+//! that a finding left undecided (a site that timed out, a registry that did not answer,
+//! this machine short of open files), so that they are checked again.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::{File, OpenOptions};
@@ -38,6 +41,9 @@ pub struct Args {
     /// 从中断处继续：跳过结果文件中已有的备案
     #[arg(long)]
     resume: bool,
+    /// 重新核查结果文件中有“无法判断”项的备案（站点超时、外部数据源未应答等），其余已完成的跳过；隐含 --resume
+    #[arg(long)]
+    retry_inconclusive: bool,
     /// 结果中也写入通过的核查项（默认只写不通过、提示和无法判断的）
     #[arg(long)]
     all_findings: bool,
@@ -65,7 +71,13 @@ enum LineResult {
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let today = args.date.unwrap_or_else(super::today_in_china);
     let total = count_lines(&args.filings)?;
-    let done = prepare_output(&args.out, args.resume)?;
+    let earlier = prepare_output(&args.out, args.resume, args.retry_inconclusive)?;
+    if earlier.retried > 0 && !args.quiet {
+        eprintln!(
+            "从结果文件中取出 {} 份有无法判断项的备案，重新核查",
+            earlier.retried
+        );
+    }
     let (config, registry_connections) = args.engine.config_and_registry_connections()?;
     let engine = Engine::new(config).context("无法启动核查引擎")?;
     super::warn_if_short_of_files(args.concurrency, registry_connections);
@@ -74,7 +86,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         .build()
         .context("无法启动异步运行时")?;
     let skipped = engine.skipped_checks();
-    let summary = runtime.block_on(sweep(args, engine, today, total, &done))?;
+    let summary = runtime.block_on(sweep(args, engine, today, total, &earlier))?;
     summary.print(Painter::stdout(), &skipped);
     Ok(if summary.failed_filings > 0 || summary.invalid > 0 {
         Outcome::Findings
@@ -96,18 +108,30 @@ fn count_lines(path: &Path) -> anyhow::Result<usize> {
     Ok(count)
 }
 
+/// What an output file already holds, read back before a sweep.
+#[derive(Debug, Default)]
+struct Earlier {
+    /// The input lines done, skipped by this sweep.
+    done: HashSet<usize>,
+    /// How many results `--retry-inconclusive` took out, to be checked again.
+    retried: usize,
+}
+
 /// Checks the output file and returns the input lines already done.
 ///
-/// Without `--resume` an existing, non-empty output is refused rather than overwritten.
-/// With it, the lines already written are read back; a last line without its newline
-/// (the process was killed while writing it) is cut off so the file stays valid.
-fn prepare_output(path: &Path, resume: bool) -> anyhow::Result<HashSet<usize>> {
+/// Without `--resume` (or `--retry-inconclusive`) an existing, non-empty output is
+/// refused rather than overwritten. With it, the lines already written are read back; a
+/// last line without its newline (the process was killed while writing it) is cut off so
+/// the file stays valid. With `--retry-inconclusive`, results holding an inconclusive
+/// finding are taken out: the rest is written to a new file beside the output, which then
+/// replaces it in one rename, so a kill leaves either the old file or the new one.
+fn prepare_output(path: &Path, resume: bool, retry_inconclusive: bool) -> anyhow::Result<Earlier> {
     let exists = path.metadata().map(|m| m.len() > 0).unwrap_or(false);
     if !exists {
         File::create(path).with_context(|| format!("无法创建结果文件 {}", path.display()))?;
-        return Ok(HashSet::new());
+        return Ok(Earlier::default());
     }
-    if !resume {
+    if !resume && !retry_inconclusive {
         bail!(
             "结果文件 {} 已存在且不为空：加 --resume 从中断处继续，或换一个文件名",
             path.display()
@@ -122,12 +146,8 @@ fn prepare_output(path: &Path, resume: bool) -> anyhow::Result<HashSet<usize>> {
     file.read_to_string(&mut text)
         .with_context(|| format!("结果文件 {} 不是 UTF-8 文本", path.display()))?;
     let complete = text.rfind('\n').map_or(0, |i| i + 1);
-    if complete < text.len() {
-        file.set_len(complete as u64)
-            .with_context(|| format!("无法截去结果文件 {} 中写了一半的最后一行", path.display()))?;
-        file.seek(SeekFrom::End(0))?;
-    }
-    let mut done = HashSet::new();
+    let mut earlier = Earlier::default();
+    let mut kept = String::new();
     for (number, line) in text[..complete].lines().enumerate() {
         let value: serde_json::Value = serde_json::from_str(line).with_context(|| {
             format!(
@@ -143,9 +163,53 @@ fn prepare_output(path: &Path, resume: bool) -> anyhow::Result<HashSet<usize>> {
                 number + 1
             );
         };
-        done.insert(input_line as usize);
+        if retry_inconclusive && has_inconclusive(&value) {
+            earlier.retried += 1;
+            continue;
+        }
+        earlier.done.insert(input_line as usize);
+        kept.push_str(line);
+        kept.push('\n');
     }
-    Ok(done)
+    if earlier.retried > 0 {
+        replace_whole(path, &kept)?;
+    } else if complete < text.len() {
+        file.set_len(complete as u64)
+            .with_context(|| format!("无法截去结果文件 {} 中写了一半的最后一行", path.display()))?;
+        file.seek(SeekFrom::End(0))?;
+    }
+    Ok(earlier)
+}
+
+/// Whether a result line holds a finding the checks could not decide.
+fn has_inconclusive(result: &serde_json::Value) -> bool {
+    result["findings"]
+        .as_array()
+        .is_some_and(|findings| findings.iter().any(|f| f["status"] == "inconclusive"))
+}
+
+/// Replaces the file at `path` by `text`: written and synced beside it, then renamed over
+/// it, so that no reader and no kill ever sees half of it.
+fn replace_whole(path: &Path, text: &str) -> anyhow::Result<()> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".retry-tmp");
+    let temporary = path.with_file_name(name);
+    let written = (|| -> std::io::Result<()> {
+        let mut file = File::create(&temporary)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(e).with_context(|| format!("无法写入临时文件 {}", temporary.display()));
+    }
+    std::fs::rename(&temporary, path).with_context(|| {
+        format!(
+            "无法用 {} 替换结果文件 {}",
+            temporary.display(),
+            path.display()
+        )
+    })
 }
 
 async fn sweep(
@@ -153,8 +217,9 @@ async fn sweep(
     engine: Engine,
     today: NaiveDate,
     total: usize,
-    done: &HashSet<usize>,
+    earlier: &Earlier,
 ) -> anyhow::Result<Summary> {
+    let done = &earlier.done;
     let input = File::open(&args.filings)
         .with_context(|| format!("无法读取备案文件 {}", args.filings.display()))?;
     let output = OpenOptions::new()
@@ -208,7 +273,7 @@ async fn sweep(
     };
 
     let mut writer = std::io::BufWriter::new(output);
-    let mut summary = Summary::new(total, done.len());
+    let mut summary = Summary::new(total, done.len(), earlier.retried);
     let mut progress = Progress::new(args.quiet, total, done.len());
     while let Some((line, result)) = receiver.recv().await {
         let record = match &result {
@@ -250,6 +315,8 @@ async fn sweep(
 struct Summary {
     total: usize,
     skipped: usize,
+    /// Of those checked, how many were taken out of the output to be checked again.
+    retried: usize,
     checked: usize,
     invalid: usize,
     failed_filings: usize,
@@ -258,10 +325,11 @@ struct Summary {
 }
 
 impl Summary {
-    fn new(total: usize, skipped: usize) -> Self {
+    fn new(total: usize, skipped: usize, retried: usize) -> Self {
         Summary {
             total,
             skipped,
+            retried,
             checked: 0,
             invalid: 0,
             failed_filings: 0,
@@ -307,6 +375,9 @@ impl Summary {
             "  备案 {} 份：本次核查 {}，此前已完成 {}，无法读取 {}；有不通过项的备案 {} 份",
             self.total, self.checked, self.skipped, self.invalid, self.failed_filings
         );
+        if self.retried > 0 {
+            println!("  其中 {} 份上次有无法判断项，本次重新核查", self.retried);
+        }
         println!("  用时 {elapsed:.1} 秒，{rate:.1} 份/秒");
         if !self.by_check.is_empty() {
             println!(
@@ -394,5 +465,75 @@ impl Progress {
                 eprintln!();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("beian-sweep-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch directory");
+        dir.join("results.jsonl")
+    }
+
+    const DECIDED: &str =
+        r#"{"line":1,"status":"fail","findings":[{"check":"site.ip_mismatch","status":"fail"}]}"#;
+    const UNDECIDED: &str = r#"{"line":2,"status":"pass","findings":[{"check":"site.unreachable","status":"inconclusive"}]}"#;
+    const INVALID: &str = r#"{"line":4,"status":"invalid","error":"x"}"#;
+
+    #[test]
+    fn retrying_takes_out_only_the_undecided_filings_and_the_cut_off_line() {
+        let path = scratch("retry");
+        let cut = r#"{"line":3,"status":"pa"#;
+        std::fs::write(&path, format!("{DECIDED}\n{UNDECIDED}\n{INVALID}\n{cut}")).unwrap();
+        let earlier = prepare_output(&path, false, true).expect("prepared");
+        assert_eq!(earlier.retried, 1);
+        assert_eq!(earlier.done, HashSet::from([1, 4]));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            format!("{DECIDED}\n{INVALID}\n")
+        );
+        let neighbours: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(neighbours, ["results.jsonl"], "no temporary file is left");
+    }
+
+    #[test]
+    fn resuming_keeps_the_undecided_filings() {
+        let path = scratch("resume");
+        std::fs::write(&path, format!("{DECIDED}\n{UNDECIDED}\n{{\"li")).unwrap();
+        let earlier = prepare_output(&path, true, false).expect("prepared");
+        assert_eq!(earlier.retried, 0);
+        assert_eq!(earlier.done, HashSet::from([1, 2]));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            format!("{DECIDED}\n{UNDECIDED}\n")
+        );
+    }
+
+    #[test]
+    fn an_unreadable_line_stops_the_retry_and_leaves_the_file_alone() {
+        let path = scratch("broken");
+        let before = format!("{UNDECIDED}\nnot json\n");
+        std::fs::write(&path, &before).unwrap();
+        let error = prepare_output(&path, false, true).expect_err("refused");
+        assert!(
+            format!("{error:#}").contains("第 2 行不是有效的 JSON"),
+            "{error:#}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+    }
+
+    #[test]
+    fn an_existing_output_is_not_overwritten_without_a_resume_flag() {
+        let path = scratch("refuse");
+        std::fs::write(&path, format!("{DECIDED}\n")).unwrap();
+        let error = prepare_output(&path, false, false).expect_err("refused");
+        assert!(format!("{error:#}").contains("--resume"), "{error:#}");
     }
 }
