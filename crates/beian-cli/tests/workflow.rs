@@ -126,6 +126,35 @@ fn workflow(db: &TestDb) {
         (&shown["status"], &shown["done"]),
         (&Value::from("finished"), &Value::from(3))
     );
+    // The offline judges decide everything: a retry of the run has nothing to check.
+    assert_eq!(shown["inconclusive_filings"], 0, "{shown}");
+    let retry = db.json(&[
+        "run",
+        "start",
+        "--inconclusive-of",
+        &run_id.to_string(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(retry["queued"], 0, "{retry}");
+    let retried = db.json(&["run", "show", &retry["run"].to_string(), "--format", "json"]);
+    assert_eq!(
+        (&retried["kind"], &retried["status"]),
+        (&Value::from("retry"), &Value::from("finished")),
+        "{retried}"
+    );
+    let unknown = db.beian(&["run", "start", "--inconclusive-of", "999999"]);
+    assert_eq!(unknown.status.code(), Some(2), "{}", describe(&unknown));
+    assert!(stderr(&unknown).contains("核查批次 999999 不存在"));
+    let both = db.beian(&[
+        "run",
+        "start",
+        "--inconclusive-of",
+        "1",
+        "--status",
+        "normal",
+    ]);
+    assert_eq!(both.status.code(), Some(2), "{}", describe(&both));
 
     // List and show.
     let personal = order_of(db, PERSONAL);

@@ -676,6 +676,17 @@ async fn unmask(
     order_page(&state, &c, order_id, true, None).await
 }
 
+/// What started a run, in the console's words.
+fn run_kind_label(kind: &str) -> &str {
+    match kind {
+        "sweep" => "人工发起",
+        "periodic" => "定期复核",
+        beian_service::orders::RECHECK_RUN => "整改复查",
+        beian_service::RETRY_RUN => "重查无法判断项",
+        other => other,
+    }
+}
+
 async fn runs(
     State(state): State<Arc<AppState>>,
     caller: MaybeCaller,
@@ -689,7 +700,10 @@ async fn runs(
         .map(|r| json!({
             "id": r.id, "kind": r.kind, "status": r.status,
             "status_label": match r.status.as_str() { "running" => "进行中", "finished" => "已完成", _ => "失败" },
+            "kind_label": run_kind_label(&r.kind),
             "done": r.done, "total": r.total, "failed": r.failed,
+            "inconclusive": r.inconclusive,
+            "retry": r.status != "running" && r.inconclusive > 0,
             "pct": if r.total > 0 { r.done * 100 / r.total } else { 0 },
             "started_at": crate::views::beijing(r.started_at),
             "finished_at": r.finished_at.map(crate::views::beijing),
@@ -710,8 +724,9 @@ async fn runs(
     )
 }
 
-/// 发起核查: queues a verification job per filing; the workers (`beian worker`, or the
-/// demo's) do the checking, and the runs page shows the progress.
+/// 发起核查: queues a verification job per filing (all, those in rectification, or those
+/// an earlier run left undecided); the workers (`beian worker`, or the demo's) do the
+/// checking, and the runs page shows the progress.
 async fn start_run(
     State(state): State<Arc<AppState>>,
     caller: MaybeCaller,
@@ -720,26 +735,43 @@ async fn start_run(
     let c = need_staff!(caller, "/ops/runs");
     let form = form_pairs(&body);
     c.check_csrf(form_get(&form, "csrf"))?;
-    let status = match form_get(&form, "scope") {
-        Some("all") => None,
-        _ => Some("rectification"),
+    let (kind, status, earlier) = match form_get(&form, "scope") {
+        Some("all") => ("sweep", None, None),
+        Some("inconclusive") => {
+            let earlier = form_get(&form, "run")
+                .and_then(|r| r.parse::<i64>().ok())
+                .ok_or_else(|| ApiError::bad_request("缺少核查批次编号"))?;
+            let run = state.store.run(earlier).await.map_err(store_error)?;
+            if run.is_none_or(|r| r.inconclusive == 0) {
+                return Ok(Redirect::to("/ops/runs?msg=nothing_to_retry").into_response());
+            }
+            (beian_service::RETRY_RUN, None, Some(earlier))
+        }
+        _ => ("sweep", Some("rectification"), None),
     };
     // Queueing a million filings takes tens of seconds: the page answers at once and the
     // run shows up in the list, with its progress, as soon as it is counted.
     let store = state.store.clone();
-    let account = c.account.id;
+    let actor = c.actor();
     tokio::spawn(async move {
+        let of = match earlier {
+            Some(earlier) => beian_service::RunOf::InconclusiveIn(earlier),
+            None => beian_service::RunOf::Filings { status },
+        };
         match beian_service::start_run(
             &store,
-            "sweep",
-            status,
+            &actor,
+            kind,
+            of,
             beian_service::Spread::Now,
             Utc::now(),
         )
         .await
         {
-            Ok((run_id, queued)) => tracing::info!(account, run_id, queued, "run started"),
-            Err(error) => tracing::error!(account, %error, "run could not be started"),
+            Ok((run_id, queued)) => {
+                tracing::info!(actor = actor.label, run_id, queued, "run started");
+            }
+            Err(error) => tracing::error!(actor = actor.label, %error, "run could not be started"),
         }
     });
     Ok(Redirect::to("/ops/runs?msg=run").into_response())

@@ -88,6 +88,7 @@ pub fn flash(code: Option<&str>) -> serde_json::Value {
             "ok",
             "核查任务正在排队，刷新页面即可看到进度；由工作进程（beian worker）执行。",
         ),
+        "nothing_to_retry" => ("warn", "该批次没有无法判断的备案，无需重新核查。"),
         _ => return serde_json::Value::Null,
     };
     json!({"kind": kind, "text": text})

@@ -1167,3 +1167,124 @@ async fn documents_uploaded_through_the_api_may_be_listed_by_their_own_order_onl
         );
     }
 }
+
+/// A finished run of the store of `w` with these findings per filing.
+async fn finished_run(w: &common::World, findings: &[(i64, Vec<beian_domain::Finding>)]) -> i64 {
+    let now = chrono::Utc::now();
+    let total = i64::try_from(findings.len()).unwrap();
+    let system = beian_store::Actor::system("test");
+    let run = w
+        .store()
+        .create_run("sweep", &json!({}), total, &system, now)
+        .await
+        .unwrap();
+    for (filing, found) in findings {
+        w.store()
+            .record_findings(run, *filing, found, now)
+            .await
+            .unwrap();
+    }
+    w.store().finish_run(run, "finished", now).await.unwrap();
+    run
+}
+
+async fn page_text(client: &reqwest::Client, url: String) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+/// Posts the runs page's form that checks again what run `run` left undecided.
+async fn retry_run(
+    w: &common::World,
+    client: &reqwest::Client,
+    csrf: &str,
+    run: i64,
+) -> reqwest::Response {
+    client
+        .post(w.url("/ops/runs"))
+        .form(&[
+            ("csrf", csrf),
+            ("scope", "inconclusive"),
+            ("run", &run.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_check_again_only_what_a_run_left_undecided() {
+    let w = world("retry-run", |_| {}).await;
+    let mut undecided = common::title_finding("云帆数据");
+    undecided.status = beian_domain::Status::Inconclusive;
+    let run = finished_run(
+        &w,
+        &[
+            (w.a.filing_id, vec![undecided]),
+            (w.b.filing_id, vec![common::title_finding("星海网络")]),
+        ],
+    )
+    .await;
+
+    let operator = session(&w, &w.operator).await;
+    let page = page_text(&operator, w.url("/ops/runs")).await;
+    let row = common::between(&page, &format!("id=\"run-{run}\""), "</tr>").expect("the run's row");
+    assert!(
+        row.contains("人工发起") && row.contains(&format!("id=\"retry-{run}\"")),
+        "{row}"
+    );
+    let csrf = common::between(&page, "name=\"csrf\" value=\"", "\"").unwrap();
+
+    // A customer cannot start a run.
+    let customer = session(&w, &w.a.login).await;
+    assert_ne!(retry_run(&w, &customer, "x", run).await.status(), 303);
+
+    let resp = retry_run(&w, &operator, &csrf, run).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], "/ops/runs?msg=run");
+    // The run is queued in the background: wait for it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let retry = loop {
+        let runs = w.store().list_runs(None, 10).await.unwrap();
+        if let Some(r) = runs
+            .items
+            .iter()
+            .find(|r| r.kind == beian_service::RETRY_RUN)
+        {
+            break r.clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "no retry run");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        (retry.total, retry.params["inconclusive_in"].as_i64()),
+        (1, Some(run))
+    );
+    let queued = w
+        .store()
+        .inconclusive_filing_keys(run, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        queued.iter().map(|k| k.0).collect::<Vec<_>>(),
+        [w.a.filing_id]
+    );
+    let trail = w
+        .store()
+        .audit_for(beian_store::Scope::All, &format!("run:{}", retry.id))
+        .await
+        .unwrap();
+    assert_eq!(
+        trail[0].actor,
+        format!("operator:{}", w.operator),
+        "the audit names the operator"
+    );
+
+    // A run with nothing undecided offers no button and refuses the request.
+    let clean = finished_run(&w, &[]).await;
+    let page = page_text(&operator, w.url("/ops/runs")).await;
+    assert!(!page.contains(&format!("id=\"retry-{clean}\"")));
+    let resp = retry_run(&w, &operator, &csrf, clean).await;
+    assert_eq!(resp.headers()["location"], "/ops/runs?msg=nothing_to_retry");
+    let page = page_text(&operator, w.url("/ops/runs?msg=nothing_to_retry")).await;
+    assert!(page.contains("没有无法判断的备案"));
+}

@@ -152,7 +152,13 @@ async fn furnish(w: &World) {
         .unwrap();
     let run = w
         .store()
-        .create_run("sweep", &json!({"scope": "all"}), 3, now)
+        .create_run(
+            "sweep",
+            &json!({"scope": "all"}),
+            3,
+            &Actor::system("test"),
+            now,
+        )
         .await
         .unwrap();
     w.store()
@@ -173,8 +179,10 @@ async fn furnish(w: &World) {
         )
         .await
         .unwrap();
+    let mut undecided = common::title_finding("云帆开发者社区");
+    undecided.status = beian_domain::Status::Inconclusive;
     w.store()
-        .record_findings(run, out[0].filing_id, &[], now)
+        .record_findings(run, out[0].filing_id, &[undecided], now)
         .await
         .unwrap();
     w.store().finish_run(run, "finished", now).await.unwrap();
@@ -374,6 +382,14 @@ async fn customer_fixes_operator_approves_row_returns_to_normal() {
         .unwrap();
     // The page before the click has a notice too, so wait for the new page's content.
     wait_for_source(&c, "已整改").await;
+    // The runs: furnish's run left one filing undecided, which can be checked again alone.
+    c.goto(&w.url("/ops/runs")).await.unwrap();
+    c.wait().for_element(Locator::Id("runs")).await.unwrap();
+    assert!(
+        c.find(Locator::Css("button[id^='retry-']")).await.is_ok(),
+        "a retry button for the undecided filing"
+    );
+    shot(&c, "runs").await;
     logout(&c).await;
 
     // Back to the customer: the row is 正常 again.

@@ -14,4 +14,4 @@ pub mod scheduler;
 pub mod worker;
 
 pub use orders::{Orders, RecheckEffect, ServiceError, Who};
-pub use worker::{Spread, Verifier, VerifyJob, Worker, WorkerOptions, start_run};
+pub use worker::{RETRY_RUN, RunOf, Spread, Verifier, VerifyJob, Worker, WorkerOptions, start_run};

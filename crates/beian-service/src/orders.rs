@@ -203,7 +203,7 @@ impl Orders {
                     .await?;
             }
         }
-        let run_id = self.recheck_run(order.id, now).await?;
+        let run_id = self.recheck_run(order.id, &who.actor, now).await?;
         let queued =
             crate::worker::enqueue_verification(&self.store, run_id, order.filing_id, now, now)
                 .await?;
@@ -215,6 +215,7 @@ impl Orders {
     pub async fn recheck_run(
         &self,
         order_id: i64,
+        actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<i64, ServiceError> {
         let today = now.with_timezone(&shanghai()).date_naive();
@@ -226,7 +227,10 @@ impl Orders {
             return Ok(run.id);
         }
         let params = json!({ "first_order": order_id });
-        Ok(self.store.create_run(RECHECK_RUN, &params, 0, now).await?)
+        Ok(self
+            .store
+            .create_run(RECHECK_RUN, &params, 0, actor, now)
+            .await?)
     }
 
     /// The newest change request of an order in the given state.

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::orders::{Orders, ServiceError, Who};
-use crate::worker::{Spread, start_run};
+use crate::worker::{RunOf, Spread, start_run};
 
 /// What one tick did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -109,7 +109,15 @@ pub async fn tick(
             .map(|run| run.started_at)
             .max();
         if last_periodic.is_none_or(|started| now - started >= period) {
-            let (run_id, _) = start_run(store, "periodic", None, Spread::Over(period), now).await?;
+            let (run_id, _) = start_run(
+                store,
+                &who.actor,
+                "periodic",
+                RunOf::Filings { status: None },
+                Spread::Over(period),
+                now,
+            )
+            .await?;
             report.run_started = Some(run_id);
         }
     }

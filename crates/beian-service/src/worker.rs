@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use beian_domain::{Filing, Finding, Status};
-use beian_store::{Enqueued, NewJob, Scope, Store};
+use beian_store::{Actor, Enqueued, NewJob, Scope, Store};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinSet;
@@ -59,32 +59,67 @@ pub enum Spread {
     Over(Duration),
 }
 
-/// Starts a run over every filing (or those of one status) and queues a job per filing.
-/// Returns the run's id and how many jobs were queued.
+/// The kind of a run that checks again the filings an earlier run left undecided.
+pub const RETRY_RUN: &str = "retry";
+
+/// Which filings a run checks.
+#[derive(Debug, Clone, Copy)]
+pub enum RunOf<'a> {
+    /// Every filing, or those of one status (`normal`, `rectification`, …).
+    Filings {
+        /// The status, if only one.
+        status: Option<&'a str>,
+    },
+    /// The filings an earlier run left with an inconclusive finding (a site that timed
+    /// out, a registry that did not answer): checked again once the cause is gone.
+    InconclusiveIn(i64),
+}
+
+/// Starts a run over the filings `of` names and queues a job per filing; the audit log
+/// records who started it. Returns the run's id and how many jobs were queued.
 pub async fn start_run(
     store: &Store,
+    actor: &Actor,
     kind: &str,
-    status: Option<&str>,
+    of: RunOf<'_>,
     spread: Spread,
     now: DateTime<Utc>,
 ) -> Result<(i64, u64), ServiceError> {
     // First count, so that the run's progress has its denominator from the start.
-    let total: i64 = store
-        .filing_counts(Scope::All)
-        .await?
-        .iter()
-        .filter(|c| status.is_none_or(|s| c.key == s))
-        .map(|c| c.count)
-        .sum();
-    let params = serde_json::json!({ "status": status, "spread_seconds": match spread {
+    let total: i64 = match of {
+        RunOf::Filings { status } => store
+            .filing_counts(Scope::All)
+            .await?
+            .iter()
+            .filter(|c| status.is_none_or(|s| c.key == s))
+            .map(|c| c.count)
+            .sum(),
+        RunOf::InconclusiveIn(earlier) => store.inconclusive_filing_count(earlier).await?,
+    };
+    let spread_seconds = match spread {
         Spread::Now => 0,
         Spread::Over(window) => window.num_seconds(),
-    }});
-    let run_id = store.create_run(kind, &params, total, now).await?;
+    };
+    let params = match of {
+        RunOf::Filings { status } => {
+            serde_json::json!({ "status": status, "spread_seconds": spread_seconds })
+        }
+        RunOf::InconclusiveIn(earlier) => {
+            serde_json::json!({ "inconclusive_in": earlier, "spread_seconds": spread_seconds })
+        }
+    };
+    let run_id = store.create_run(kind, &params, total, actor, now).await?;
     let mut after_id = None;
     let mut queued = 0u64;
     loop {
-        let keys = store.filing_keys(status, after_id, QUEUE_PAGE).await?;
+        let keys = match of {
+            RunOf::Filings { status } => store.filing_keys(status, after_id, QUEUE_PAGE).await?,
+            RunOf::InconclusiveIn(earlier) => {
+                store
+                    .inconclusive_filing_keys(earlier, after_id, QUEUE_PAGE)
+                    .await?
+            }
+        };
         let jobs: Vec<NewJob> = keys
             .iter()
             .map(|(filing_id, number)| {

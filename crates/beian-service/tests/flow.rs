@@ -6,12 +6,13 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use beian_checks::Settings;
+use beian_domain::finding::{Status, Target};
 use beian_domain::workflow::{
     Actor as Role, ChangeKind, ChangeRequest, Event, FieldChange, WorkflowPolicy, WorkingCalendar,
 };
-use beian_domain::{Filing, Finding};
+use beian_domain::{CheckId, Filing, Finding};
 use beian_service::scheduler::{SchedulerOptions, tick};
-use beian_service::{Orders, Spread, Verifier, Who, Worker, WorkerOptions, start_run};
+use beian_service::{Orders, RunOf, Spread, Verifier, Who, Worker, WorkerOptions, start_run};
 use beian_store::{Actor, NewAccount, NewCustomer, Scope, Store};
 use chrono::{NaiveDate, Utc};
 
@@ -84,19 +85,20 @@ fn bad_filing() -> Filing {
     filing
 }
 
+/// A worker that drains the queue and stops, judging as of a fixed day.
+fn options() -> WorkerOptions {
+    WorkerOptions {
+        id: "test-worker".to_owned(),
+        concurrency: 4,
+        lease: chrono::Duration::seconds(60),
+        poll: std::time::Duration::from_millis(50),
+        drain: true,
+        today: NaiveDate::from_ymd_opt(2026, 11, 30),
+    }
+}
+
 fn worker(orders: &Orders) -> Worker<Lint> {
-    Worker::new(
-        orders.clone(),
-        Lint,
-        WorkerOptions {
-            id: "test-worker".to_owned(),
-            concurrency: 4,
-            lease: chrono::Duration::seconds(60),
-            poll: std::time::Duration::from_millis(50),
-            drain: true,
-            today: NaiveDate::from_ymd_opt(2026, 11, 30),
-        },
-    )
+    Worker::new(orders.clone(), Lint, options())
 }
 
 async fn flow(store: Store) {
@@ -124,9 +126,16 @@ async fn flow(store: Store) {
 
     // A sweep issues one order; a second sweep finds it open and issues nothing.
     for round in 0..2 {
-        let (run_id, queued) = start_run(&store, "sweep", None, Spread::Now, Utc::now())
-            .await
-            .expect("run");
+        let (run_id, queued) = start_run(
+            &store,
+            &Actor::system("test"),
+            "sweep",
+            RunOf::Filings { status: None },
+            Spread::Now,
+            Utc::now(),
+        )
+        .await
+        .expect("run");
         assert_eq!(queued, 1);
         let stats = worker(&orders)
             .run(std::future::pending())
@@ -299,6 +308,123 @@ async fn flow(store: Store) {
     .await
     .expect("tick");
     assert_eq!((ticked.overdue, ticked.rechecks_queued), (0, 0));
+}
+
+/// The offline judges, plus a site nobody could reach while `down` is set: what a sweep
+/// during an outage leaves undecided.
+struct Outage {
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    entity: String,
+}
+
+impl Verifier for Outage {
+    fn verify(
+        &self,
+        filing: &Filing,
+        today: NaiveDate,
+    ) -> impl std::future::Future<Output = Vec<Finding>> + Send {
+        let mut findings = beian_checks::lint(filing, today, &Settings::default());
+        if self.down.load(Ordering::Relaxed) && filing.entity.name == self.entity {
+            findings.push(Finding::new(
+                CheckId::SiteUnreachable,
+                Status::Inconclusive,
+                Target::Website {
+                    index: 0,
+                    name: filing.websites[0].name.clone(),
+                },
+                "连接超时",
+            ));
+        }
+        async move { findings }
+    }
+}
+
+/// Runs a worker with the [`Outage`] verifier until the queue is empty.
+async fn drain(
+    orders: &Orders,
+    down: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+    entity: &str,
+) {
+    let verifier = Outage {
+        down: down.clone(),
+        entity: entity.to_owned(),
+    };
+    Worker::new(orders.clone(), verifier, options())
+        .run(std::future::pending())
+        .await
+        .expect("worker");
+}
+
+/// A run that checks again only what an earlier run left undecided.
+async fn retry_flow(store: Store) {
+    let orders = Orders::new(
+        store.clone(),
+        WorkflowPolicy::default(),
+        WorkingCalendar::bundled().expect("calendar"),
+    );
+    let now = Utc::now();
+    let company =
+        Filing::from_json(include_str!("../../../examples/company.jsonc")).expect("example");
+    let personal = Filing::from_json(include_str!(
+        "../../../examples/personal-rectification.jsonc"
+    ))
+    .expect("example");
+    let mut ids = Vec::new();
+    for filing in [&company, &personal] {
+        let stored = store
+            .upsert_filing(None, filing, &Actor::system("import"), now)
+            .await
+            .expect("import");
+        ids.push(stored.filing_id);
+    }
+    let down = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let operator = Actor::system("test");
+    let start = |of| start_run(&store, &operator, "sweep", of, Spread::Now, Utc::now());
+
+    let (first, queued) = start(RunOf::Filings { status: None }).await.expect("run");
+    assert_eq!(queued, 2);
+    drain(&orders, &down, &personal.entity.name).await;
+    let run = store.run(first).await.expect("q").expect("run");
+    assert_eq!((run.done, run.inconclusive), (2, 1));
+
+    down.store(false, Ordering::Relaxed);
+    let (retry, queued) = start(RunOf::InconclusiveIn(first)).await.expect("retry");
+    assert_eq!(queued, 1, "only the undecided filing");
+    drain(&orders, &down, &personal.entity.name).await;
+    let run = store.run(retry).await.expect("q").expect("run");
+    assert_eq!(
+        (run.total, run.done, run.inconclusive, run.status.as_str()),
+        (1, 1, 0, "finished")
+    );
+    assert_eq!(run.params["inconclusive_in"], first);
+    let checked = store
+        .run_findings(Scope::All, retry, None)
+        .await
+        .expect("findings");
+    assert!(!checked.is_empty());
+    assert!(checked.iter().all(|f| f.filing_id == ids[1]));
+
+    // Nothing left undecided: a retry of the retry queues nothing and is finished at once.
+    let (empty, queued) = start(RunOf::InconclusiveIn(retry)).await.expect("retry");
+    assert_eq!(queued, 0);
+    let run = store.run(empty).await.expect("q").expect("run");
+    assert_eq!((run.total, run.status.as_str()), (0, "finished"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_flow_on_sqlite() {
+    let (store, dir) = sqlite().await;
+    retry_flow(store.clone()).await;
+    store.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_flow_on_postgres() {
+    let (store, schema) = postgres().await;
+    retry_flow(store.clone()).await;
+    store.close().await;
+    drop_schema(&schema).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

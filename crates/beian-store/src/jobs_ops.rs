@@ -31,6 +31,40 @@ pub(crate) async fn filing_keys(
         .collect()
 }
 
+/// Ids and 主体备案号 of the filings that run `run_id` left with an inconclusive finding,
+/// in id order after `after_id`: at most `limit`.
+pub(crate) async fn inconclusive_filing_keys(
+    pool: &Pool<Db>,
+    run_id: i64,
+    after_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<(i64, String)>> {
+    let rows = sqlx::query(
+        "SELECT f.id, f.filing_number FROM filings f \
+         WHERE ($2 IS NULL OR f.id > $2) AND EXISTS (SELECT 1 FROM findings g \
+         WHERE g.run_id = $1 AND g.filing_id = f.id AND g.status = 'inconclusive') \
+         ORDER BY f.id LIMIT $3",
+    )
+    .bind(run_id)
+    .bind(after_id)
+    .bind(limit.clamp(1, 100_000))
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("filing_number")?)))
+        .collect()
+}
+
+/// How many filings run `run_id` left with an inconclusive finding.
+pub(crate) async fn inconclusive_filing_count(pool: &Pool<Db>, run_id: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT filing_id) FROM findings WHERE run_id = $1 AND status = 'inconclusive'",
+    )
+    .bind(run_id)
+    .fetch_one(pool)
+    .await?)
+}
+
 /// Inserts jobs in one transaction; a job whose dedupe key is pending is skipped, as
 /// [`enqueue`] does. Returns how many were inserted.
 pub(crate) async fn enqueue_many(

@@ -452,15 +452,32 @@ impl Store {
         dispatch!(self, filing_counts(scope))
     }
 
-    /// Starts a verification run.
+    /// Starts a verification run, with an audit row naming who started it.
     pub async fn create_run(
         &self,
         kind: &str,
         params: &Value,
         total: i64,
+        actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        dispatch!(self, create_run(kind, params, total, now))
+        dispatch!(self, create_run(kind, params, total, actor, now))
+    }
+
+    /// Ids and 主体备案号 of up to `limit` filings after `after_id` that run `run_id` left
+    /// with an inconclusive finding: what a run that checks them again queues.
+    pub async fn inconclusive_filing_keys(
+        &self,
+        run_id: i64,
+        after_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>> {
+        dispatch!(self, inconclusive_filing_keys(run_id, after_id, limit))
+    }
+
+    /// How many filings run `run_id` left with an inconclusive finding.
+    pub async fn inconclusive_filing_count(&self, run_id: i64) -> Result<i64> {
+        dispatch!(self, inconclusive_filing_count(run_id))
     }
 
     /// A run by id.

@@ -255,6 +255,9 @@ pub struct Run {
     pub done: i64,
     /// Filings with at least one failing finding.
     pub failed: i64,
+    /// Filings with at least one inconclusive finding (无法判断), which a later run can
+    /// check again alone (`beian run start --inconclusive-of`).
+    pub inconclusive: i64,
 }
 
 /// 核查结果记录 — one stored finding.

@@ -1233,6 +1233,7 @@ fn run_from_row(row: &DbRow) -> Result<Run> {
         total: row.try_get("total")?,
         done: row.try_get("done")?,
         failed: row.try_get("failed")?,
+        inconclusive: row.try_get("inconclusive")?,
     })
 }
 
@@ -1241,17 +1242,33 @@ pub(crate) async fn create_run(
     kind: &str,
     params: &Value,
     total: i64,
+    actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    let mut tx = pool.begin().await?;
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO runs (kind, params, started_at, total) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(kind)
     .bind(Json(params))
     .bind(ms(now))
     .bind(total)
-    .fetch_one(pool)
-    .await?)
+    .fetch_one(&mut *tx)
+    .await?;
+    append_audit(
+        &mut tx,
+        now,
+        actor,
+        None,
+        "start_run",
+        &format!("run:{id}"),
+        None,
+        Some("running"),
+        &json!({ "kind": kind, "params": params, "total": total }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 pub(crate) async fn run(pool: &Pool<Db>, id: i64) -> Result<Option<Run>> {
@@ -1348,6 +1365,9 @@ pub(crate) async fn record_findings(
         qb.build().execute(&mut *tx).await?;
     }
     let failed = beian_domain::finding::any_failed(findings);
+    let undecided = findings
+        .iter()
+        .any(|f| f.status == beian_domain::Status::Inconclusive);
     let r = sqlx::query(
         "INSERT INTO run_filings (run_id, filing_id, failed, recorded_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT DO NOTHING",
@@ -1359,9 +1379,13 @@ pub(crate) async fn record_findings(
     .execute(&mut *tx)
     .await?;
     if r.rows_affected() == 1 {
-        sqlx::query("UPDATE runs SET done = done + 1, failed = failed + $1 WHERE id = $2")
-            .bind(i64::from(failed))
-            .bind(run_id)
+        sqlx::query(
+            "UPDATE runs SET done = done + 1, failed = failed + $1, \
+             inconclusive = inconclusive + $2 WHERE id = $3",
+        )
+        .bind(i64::from(failed))
+        .bind(i64::from(undecided))
+        .bind(run_id)
             .execute(&mut *tx)
             .await?;
     }

@@ -18,6 +18,7 @@ contract!(
     upsert_refuses_a_filing_without_number,
     customer_scope_finds_nothing_of_others,
     findings_history_and_run_diff,
+    runs_count_and_list_the_filings_left_undecided,
     issuing_is_idempotent_per_entity,
     racing_issuers_make_one_order,
     transition_refuses_a_stale_version,
@@ -288,7 +289,7 @@ async fn customer_scope_finds_nothing_of_others(store: Store) {
     let fa = import(&store, Some(a), 1).await;
     let order = issue(&store, fa).await;
     let run = store
-        .create_run("sweep", &json!({}), 1, t0())
+        .create_run("sweep", &json!({}), 1, &system(), t0())
         .await
         .expect("run");
     store
@@ -369,7 +370,7 @@ async fn findings_history_and_run_diff(store: Store) {
     let f1 = import(&store, None, 1).await;
     let f2 = import(&store, None, 2).await;
     let a = store
-        .create_run("sweep", &json!({"n": 2}), 2, t0())
+        .create_run("sweep", &json!({"n": 2}), 2, &system(), t0())
         .await
         .expect("run a");
     let x = failing(CheckId::SiteTitleMismatch, Some(0), "网站名称");
@@ -410,7 +411,13 @@ async fn findings_history_and_run_diff(store: Store) {
     // Run b looks at f1 only: x is fixed, y persists, z is new; f2's w is not resolved
     // because b never looked at f2.
     let b = store
-        .create_run("sweep", &json!({"n": 1}), 1, t0() + Duration::days(1))
+        .create_run(
+            "sweep",
+            &json!({"n": 1}),
+            1,
+            &system(),
+            t0() + Duration::days(1),
+        )
         .await
         .expect("run b");
     let mut passing_x = x.clone();
@@ -451,6 +458,79 @@ async fn findings_history_and_run_diff(store: Store) {
             },
         ]
     );
+}
+
+async fn runs_count_and_list_the_filings_left_undecided(store: Store) {
+    let filings = [
+        import(&store, None, 1).await,
+        import(&store, None, 2).await,
+        import(&store, None, 3).await,
+    ];
+    let run = store
+        .create_run("sweep", &json!({}), 3, &system(), t0())
+        .await
+        .expect("run");
+    let mut undecided = failing(CheckId::SiteUnreachable, Some(0), "首页");
+    undecided.status = Status::Inconclusive;
+    let decided = failing(CheckId::SiteTitleMismatch, Some(0), "网站名称");
+    for (filing, findings) in [
+        (filings[0], vec![decided.clone(), undecided.clone()]),
+        (filings[1], vec![decided.clone()]),
+        (filings[2], vec![undecided.clone()]),
+    ] {
+        store
+            .record_findings(run, filing, &findings, t0())
+            .await
+            .expect("record");
+    }
+    // A job done twice counts once.
+    store
+        .record_findings(run, filings[2], std::slice::from_ref(&undecided), t0())
+        .await
+        .expect("again");
+    let stored = store.run(run).await.expect("q").expect("run");
+    assert_eq!((stored.done, stored.failed, stored.inconclusive), (3, 2, 2));
+    assert_eq!(store.inconclusive_filing_count(run).await.expect("q"), 2);
+    let keys = |after, limit| store.inconclusive_filing_keys(run, after, limit);
+    let all: Vec<i64> = keys(None, 10)
+        .await
+        .expect("q")
+        .iter()
+        .map(|k| k.0)
+        .collect();
+    assert_eq!(all, [filings[0], filings[2]]);
+    let first = keys(None, 1).await.expect("q");
+    assert_eq!(first.len(), 1);
+    let rest: Vec<i64> = keys(Some(first[0].0), 10)
+        .await
+        .expect("q")
+        .iter()
+        .map(|k| k.0)
+        .collect();
+    assert_eq!(rest, [filings[2]], "paged after the last id");
+    assert!(
+        store
+            .inconclusive_filing_keys(run + 1, None, 10)
+            .await
+            .expect("q")
+            .is_empty()
+    );
+
+    // Starting a run is in the audit log, with who started it.
+    let trail = store
+        .audit_for(Scope::All, &format!("run:{run}"))
+        .await
+        .expect("trail");
+    assert_eq!(trail.len(), 1);
+    assert_eq!(
+        (
+            trail[0].action.as_str(),
+            trail[0].to.as_deref(),
+            trail[0].actor.as_str()
+        ),
+        ("start_run", Some("running"), "system:test")
+    );
+    assert!(store.audit_verify().await.expect("verify").is_intact());
 }
 
 async fn issuing_is_idempotent_per_entity(store: Store) {

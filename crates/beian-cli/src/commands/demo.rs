@@ -15,7 +15,7 @@ use beian_domain::workflow::{WorkflowPolicy, WorkingCalendar};
 use beian_sandbox::{Sandbox, ServeConfig, World, WorldConfig, default_check_date};
 use beian_server::app::{AppState, ServerConfig, start};
 use beian_service::scheduler::{SchedulerOptions, tick};
-use beian_service::{Orders, Spread, Who, Worker, WorkerOptions, start_run};
+use beian_service::{Orders, RunOf, Spread, Who, Worker, WorkerOptions, start_run};
 use beian_store::{Actor, Role, Scope, Store};
 use chrono::Utc;
 use clap::Parser;
@@ -166,7 +166,15 @@ async fn demo(args: &Args) -> anyhow::Result<()> {
         drain: true,
         today: Some(config.check_date),
     };
-    let (run_id, queued) = start_run(&store, "sweep", None, Spread::Now, Utc::now()).await?;
+    let (run_id, queued) = start_run(
+        &store,
+        &Actor::system("demo"),
+        "sweep",
+        RunOf::Filings { status: None },
+        Spread::Now,
+        Utc::now(),
+    )
+    .await?;
     let stats = Worker::new(orders.clone(), engine, worker_options.clone())
         .run(std::future::pending())
         .await?;

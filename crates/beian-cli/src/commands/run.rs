@@ -3,8 +3,8 @@
 //! `start` only queues a job per filing; `beian worker` processes (any number, on any
 //! machine sharing the database) do them.
 
-use beian_service::{Spread, start_run};
-use beian_store::{FindingRecord, Run, Scope};
+use beian_service::{RETRY_RUN, RunOf, Spread, start_run};
+use beian_store::{Actor, FindingRecord, Run, Scope};
 use chrono::Utc;
 use serde_json::json;
 
@@ -25,6 +25,9 @@ enum Action {
         /// 只核查这一状态的备案：normal（正常）、rectification（备案整改）等
         #[arg(long, value_name = "S")]
         status: Option<String>,
+        /// 只重新核查批次 N 中有“无法判断”项的备案（站点超时、外部数据源未应答等）
+        #[arg(long, value_name = "N", conflicts_with = "status")]
+        inconclusive_of: Option<i64>,
         #[command(flatten)]
         db: DbArgs,
         #[command(flatten)]
@@ -72,6 +75,7 @@ fn run_json(run: &Run) -> serde_json::Value {
         "total": run.total,
         "done": run.done,
         "failed": run.failed,
+        "inconclusive": run.inconclusive,
     })
 }
 
@@ -86,13 +90,14 @@ fn run_status_label(status: &str) -> &str {
 
 fn run_line(run: &Run) -> String {
     format!(
-        "批次 {}（{}）{}：{}/{} 份已核查，其中 {} 份有不通过项；开始于 {}{}",
+        "批次 {}（{}）{}：{}/{} 份已核查，其中 {} 份有不通过项，{} 份有无法判断项；开始于 {}{}",
         run.id,
         run.kind,
         run_status_label(&run.status),
         run.done,
         run.total,
         run.failed,
+        run.inconclusive,
         beijing(run.started_at),
         run.finished_at
             .map(|t| format!("，完成于 {}", beijing(t)))
@@ -112,7 +117,12 @@ fn finding_json(f: &FindingRecord) -> serde_json::Value {
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     match &args.action {
-        Action::Start { status, db, format } => block_on(async {
+        Action::Start {
+            status,
+            inconclusive_of,
+            db,
+            format,
+        } => block_on(async {
             let store = db.open().await?;
             if let Some(s) = status
                 && !beian_store::FILING_STATUSES.contains(&s.as_str())
@@ -122,8 +132,23 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                     beian_store::FILING_STATUSES.join("、")
                 );
             }
+            let (kind, of) = match inconclusive_of {
+                Some(earlier) => {
+                    if store.run(*earlier).await?.is_none() {
+                        anyhow::bail!("核查批次 {earlier} 不存在");
+                    }
+                    (RETRY_RUN, RunOf::InconclusiveIn(*earlier))
+                }
+                None => (
+                    "sweep",
+                    RunOf::Filings {
+                        status: status.as_deref(),
+                    },
+                ),
+            };
+            let actor = Actor::system("beian run");
             let (run_id, queued) =
-                start_run(&store, "sweep", status.as_deref(), Spread::Now, Utc::now()).await?;
+                start_run(&store, &actor, kind, of, Spread::Now, Utc::now()).await?;
             store.close().await;
             match format.format {
                 Format::Json => print_json(&json!({ "run": run_id, "queued": queued }))?,
@@ -157,10 +182,12 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("核查批次 {id} 不存在"))?;
             let failures = store.failures_by_check(Scope::All, *id).await?;
+            let undecided = store.inconclusive_filing_count(*id).await?;
             store.close().await;
             match format.format {
                 Format::Json => {
                     let mut value = run_json(&run);
+                    value["inconclusive_filings"] = json!(undecided);
                     value["failures_by_check"] = json!(
                         failures
                             .iter()
@@ -173,6 +200,11 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                     println!("{}", run_line(&run));
                     for count in &failures {
                         println!("  {}：{} 项不通过", count.key, count.count);
+                    }
+                    if undecided > 0 {
+                        println!(
+                            "  {undecided} 份备案有无法判断项；原因消除后可用 beian run start --inconclusive-of {id} 重新核查"
+                        );
                     }
                 }
             }
