@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use beian_domain::workflow::Event;
 use beian_io::{Privacy, XlsxExport};
+use beian_service::{PlannedRun, RunOf, Spread};
 use beian_store::{Account, FilingQuery, OrderQuery, Scope};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -76,7 +77,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(list_inbox))
         .routes(routes!(read_inbox))
         .routes(routes!(dashboard))
-        .routes(routes!(list_runs))
+        .routes(routes!(list_runs, create_run))
         .routes(routes!(export_orders))
         .routes(routes!(export_orders_xlsx))
         .routes(routes!(selfcheck))
@@ -642,6 +643,114 @@ async fn list_runs(
             .collect(),
         next_after_id: page.next_after_id,
     }))
+}
+
+/// 发起核查.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRun {
+    /// 只核查这一状态的备案（备案状态代码，如 `rectification`）；省略则核查全部备案.
+    pub status: Option<String>,
+    /// 只重新核查该批次中有“无法判断”项的备案；不能与 status 同时给出.
+    pub inconclusive_of: Option<i64>,
+}
+
+/// A run just started: its jobs are being queued.
+#[derive(Serialize, ToSchema)]
+pub struct StartedRun {
+    /// The run's id (`GET /api/v1/runs` shows its progress).
+    pub id: i64,
+    /// `sweep`, or `retry` for a run of the filings another left undecided.
+    pub kind: String,
+    /// How many filings it will check.
+    pub total: i64,
+}
+
+/// Starts a verification run: every filing, those of one status, or those an earlier run
+/// left undecided. Answers at once with the run; its jobs are queued in the background and
+/// done by `beian worker`.
+#[utoipa::path(post, path = "/api/v1/runs", tag = "ops", security(("bearer" = []), ("session" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "幂等键")),
+    request_body = NewRun,
+    responses((status = 202, body = StartedRun), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn create_run(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<NewRun>,
+) -> Result<(StatusCode, Json<StartedRun>), ApiError> {
+    caller.require_staff()?;
+    caller.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    let (kind, of) = match (body.status, body.inconclusive_of) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_request(
+                "status 与 inconclusive_of 只能给出一个",
+            ));
+        }
+        (Some(status), None) => {
+            if !beian_store::FILING_STATUSES.contains(&status.as_str()) {
+                return Err(ApiError::bad_request(format!(
+                    "未知的备案状态“{status}”：可用 {}",
+                    beian_store::FILING_STATUSES.join("、")
+                )));
+            }
+            (
+                "sweep",
+                RunOf::Filings {
+                    status: Some(status),
+                },
+            )
+        }
+        (None, Some(earlier)) => {
+            if state
+                .store
+                .run(earlier)
+                .await
+                .map_err(store_error)?
+                .is_none()
+            {
+                return Err(ApiError::not_found());
+            }
+            (beian_service::RETRY_RUN, RunOf::InconclusiveIn(earlier))
+        }
+        (None, None) => ("sweep", RunOf::all()),
+    };
+    let planned = start_run_in_background(&state, &caller.actor(), kind, of).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(StartedRun {
+            id: planned.id,
+            kind: kind.to_owned(),
+            total: planned.total,
+        }),
+    ))
+}
+
+/// Creates and counts a run now, and queues its jobs in a task: queueing a million
+/// filings takes tens of seconds, and the run shows its progress from the start.
+pub(crate) async fn start_run_in_background(
+    state: &AppState,
+    actor: &beian_store::Actor,
+    kind: &str,
+    of: RunOf,
+) -> Result<PlannedRun, ApiError> {
+    let now = Utc::now();
+    let planned = beian_service::plan_run(&state.store, actor, kind, of, Spread::Now, now)
+        .await
+        .map_err(crate::glue::service_error)?;
+    let store = state.store.clone();
+    let run = planned.clone();
+    let label = actor.label.clone();
+    tokio::spawn(async move {
+        match beian_service::queue_run(&store, &run, now).await {
+            Ok(queued) => tracing::info!(actor = label, run_id = run.id, queued, "run started"),
+            Err(error) => {
+                tracing::error!(actor = label, run_id = run.id, %error, "run's jobs could not be queued");
+            }
+        }
+    });
+    Ok(planned)
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use beian_domain::workflow::{Event, FieldOpinion, MiitOutcome, OrderState};
+use beian_service::RunOf;
 use beian_store::{OrderQuery, Scope};
 use chrono::{Duration, Utc};
 use serde::Deserialize;
@@ -735,8 +736,8 @@ async fn start_run(
     let c = need_staff!(caller, "/ops/runs");
     let form = form_pairs(&body);
     c.check_csrf(form_get(&form, "csrf"))?;
-    let (kind, status, earlier) = match form_get(&form, "scope") {
-        Some("all") => ("sweep", None, None),
+    let (kind, of) = match form_get(&form, "scope") {
+        Some("all") => ("sweep", RunOf::all()),
         Some("inconclusive") => {
             let earlier = form_get(&form, "run")
                 .and_then(|r| r.parse::<i64>().ok())
@@ -745,35 +746,16 @@ async fn start_run(
             if run.is_none_or(|r| r.inconclusive == 0) {
                 return Ok(Redirect::to("/ops/runs?msg=nothing_to_retry").into_response());
             }
-            (beian_service::RETRY_RUN, None, Some(earlier))
+            (beian_service::RETRY_RUN, RunOf::InconclusiveIn(earlier))
         }
-        _ => ("sweep", Some("rectification"), None),
+        _ => (
+            "sweep",
+            RunOf::Filings {
+                status: Some("rectification".to_owned()),
+            },
+        ),
     };
-    // Queueing a million filings takes tens of seconds: the page answers at once and the
-    // run shows up in the list, with its progress, as soon as it is counted.
-    let store = state.store.clone();
-    let actor = c.actor();
-    tokio::spawn(async move {
-        let of = match earlier {
-            Some(earlier) => beian_service::RunOf::InconclusiveIn(earlier),
-            None => beian_service::RunOf::Filings { status },
-        };
-        match beian_service::start_run(
-            &store,
-            &actor,
-            kind,
-            of,
-            beian_service::Spread::Now,
-            Utc::now(),
-        )
-        .await
-        {
-            Ok((run_id, queued)) => {
-                tracing::info!(actor = actor.label, run_id, queued, "run started");
-            }
-            Err(error) => tracing::error!(actor = actor.label, %error, "run could not be started"),
-        }
-    });
+    crate::api::start_run_in_background(&state, &c.actor(), kind, of).await?;
     Ok(Redirect::to("/ops/runs?msg=run").into_response())
 }
 

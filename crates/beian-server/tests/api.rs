@@ -1288,3 +1288,94 @@ async fn staff_check_again_only_what_a_run_left_undecided() {
     let page = page_text(&operator, w.url("/ops/runs?msg=nothing_to_retry")).await;
     assert!(page.contains("没有无法判断的备案"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_starts_runs_for_staff_only() {
+    let w = world("api-runs", |_| {}).await;
+    let mut undecided = common::title_finding("云帆数据");
+    undecided.status = beian_domain::Status::Inconclusive;
+    let earlier = finished_run(&w, &[(w.a.filing_id, vec![undecided])]).await;
+    let operator = token(&w, &w.operator).await;
+    let customer = token(&w, &w.a.login).await;
+    let http = reqwest::Client::new();
+    let post = |token: &str, body: Value| {
+        http.post(w.url("/api/v1/runs"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let answer = |resp: reqwest::Response| async move {
+        let status = resp.status().as_u16();
+        (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+    };
+
+    let (status, body) = answer(post(&customer, json!({})).await.unwrap()).await;
+    assert_eq!((status, &body["error"]["code"]), (403, &json!("forbidden")));
+    let (status, retry) = answer(
+        post(&operator, json!({"inconclusive_of": earlier}))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 202, "{retry}");
+    assert_eq!(
+        (&retry["kind"], &retry["total"]),
+        (&json!("retry"), &json!(1))
+    );
+    let (status, all) = answer(post(&operator, json!({})).await.unwrap()).await;
+    assert_eq!(
+        (status, &all["kind"], &all["total"]),
+        (202, &json!("sweep"), &json!(2))
+    );
+    let (status, some) = answer(
+        post(&operator, json!({"status": "rectification"}))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, &some["total"]), (202, &json!(2)), "{some}");
+
+    for (bad, code) in [
+        (json!({"status": "nonsense"}), 400),
+        (json!({"status": "normal", "inconclusive_of": earlier}), 400),
+        (json!({"inconclusive_of": 999_999}), 404),
+        (json!({"scope": "all"}), 400),
+    ] {
+        let (status, body) = answer(post(&operator, bad.clone()).await.unwrap()).await;
+        assert_eq!(status, code, "{bad}: {body}");
+        assert!(body["error"]["message"].is_string(), "{bad}: {body}");
+    }
+    // The retry's one job is queued in the background, for the undecided filing.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let key = format!("verify:{}:{}", retry["id"], w.a.filing_id);
+    while queued_jobs(&w, &key).await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the retry's job was never queued"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (status, list) = get(&http, w.url("/api/v1/runs"), &operator).await;
+    assert_eq!(status, 200);
+    let listed = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == earlier)
+        .expect("the earlier run")
+        .clone();
+    assert_eq!(listed["inconclusive"], 1, "{listed}");
+}
+
+/// Jobs with this dedupe key.
+async fn queued_jobs(w: &common::World, key: &str) -> i64 {
+    let pool = w
+        .store()
+        .sqlite_pool()
+        .expect("the test world is on SQLite");
+    sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE dedupe_key = $1")
+        .bind(key)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}

@@ -14,4 +14,7 @@ pub mod scheduler;
 pub mod worker;
 
 pub use orders::{Orders, RecheckEffect, ServiceError, Who};
-pub use worker::{RETRY_RUN, RunOf, Spread, Verifier, VerifyJob, Worker, WorkerOptions, start_run};
+pub use worker::{
+    PlannedRun, RETRY_RUN, RunOf, Spread, Verifier, VerifyJob, Worker, WorkerOptions, plan_run,
+    queue_run, start_run,
+};

@@ -113,7 +113,7 @@ pub async fn tick(
                 store,
                 &who.actor,
                 "periodic",
-                RunOf::Filings { status: None },
+                RunOf::all(),
                 Spread::Over(period),
                 now,
             )

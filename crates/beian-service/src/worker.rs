@@ -51,7 +51,7 @@ impl Verifier for beian_engine::Engine {
 }
 
 /// How a run spreads its jobs in time.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Spread {
     /// Every job is ready at once (a sweep started by hand).
     Now,
@@ -63,44 +63,80 @@ pub enum Spread {
 pub const RETRY_RUN: &str = "retry";
 
 /// Which filings a run checks.
-#[derive(Debug, Clone, Copy)]
-pub enum RunOf<'a> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunOf {
     /// Every filing, or those of one status (`normal`, `rectification`, …).
     Filings {
         /// The status, if only one.
-        status: Option<&'a str>,
+        status: Option<String>,
     },
     /// The filings an earlier run left with an inconclusive finding (a site that timed
     /// out, a registry that did not answer): checked again once the cause is gone.
     InconclusiveIn(i64),
 }
 
-/// Starts a run over the filings `of` names and queues a job per filing; the audit log
-/// records who started it. Returns the run's id and how many jobs were queued.
+impl RunOf {
+    /// Every filing.
+    pub fn all() -> RunOf {
+        RunOf::Filings { status: None }
+    }
+}
+
+/// A run created and counted, its jobs not queued yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedRun {
+    /// The run's id.
+    pub id: i64,
+    /// How many filings it will check.
+    pub total: i64,
+    /// Which.
+    pub of: RunOf,
+    /// When their jobs become ready.
+    pub spread: Spread,
+}
+
+/// Starts a run over the filings `of` names and queues a job per filing: [`plan_run`]
+/// then [`queue_run`]. Returns the run's id and how many jobs were queued.
 pub async fn start_run(
     store: &Store,
     actor: &Actor,
     kind: &str,
-    of: RunOf<'_>,
+    of: RunOf,
     spread: Spread,
     now: DateTime<Utc>,
 ) -> Result<(i64, u64), ServiceError> {
+    let planned = plan_run(store, actor, kind, of, spread, now).await?;
+    let queued = queue_run(store, &planned, now).await?;
+    Ok((planned.id, queued))
+}
+
+/// Counts the filings `of` names and creates the run, with an audit row naming who
+/// started it. Quick at any size, so that a caller can answer with the run's id and leave
+/// the queueing ([`queue_run`], tens of seconds at a million filings) to a task.
+pub async fn plan_run(
+    store: &Store,
+    actor: &Actor,
+    kind: &str,
+    of: RunOf,
+    spread: Spread,
+    now: DateTime<Utc>,
+) -> Result<PlannedRun, ServiceError> {
     // First count, so that the run's progress has its denominator from the start.
-    let total: i64 = match of {
+    let total: i64 = match &of {
         RunOf::Filings { status } => store
             .filing_counts(Scope::All)
             .await?
             .iter()
-            .filter(|c| status.is_none_or(|s| c.key == s))
+            .filter(|c| status.as_ref().is_none_or(|s| c.key == *s))
             .map(|c| c.count)
             .sum(),
-        RunOf::InconclusiveIn(earlier) => store.inconclusive_filing_count(earlier).await?,
+        RunOf::InconclusiveIn(earlier) => store.inconclusive_filing_count(*earlier).await?,
     };
     let spread_seconds = match spread {
         Spread::Now => 0,
         Spread::Over(window) => window.num_seconds(),
     };
-    let params = match of {
+    let params = match &of {
         RunOf::Filings { status } => {
             serde_json::json!({ "status": status, "spread_seconds": spread_seconds })
         }
@@ -108,26 +144,45 @@ pub async fn start_run(
             serde_json::json!({ "inconclusive_in": earlier, "spread_seconds": spread_seconds })
         }
     };
-    let run_id = store.create_run(kind, &params, total, actor, now).await?;
+    let id = store.create_run(kind, &params, total, actor, now).await?;
+    Ok(PlannedRun {
+        id,
+        total,
+        of,
+        spread,
+    })
+}
+
+/// Queues a job per filing of a planned run, a page at a time; a run of nothing is
+/// finished at once. Returns how many jobs were queued.
+pub async fn queue_run(
+    store: &Store,
+    run: &PlannedRun,
+    now: DateTime<Utc>,
+) -> Result<u64, ServiceError> {
     let mut after_id = None;
     let mut queued = 0u64;
     loop {
-        let keys = match of {
-            RunOf::Filings { status } => store.filing_keys(status, after_id, QUEUE_PAGE).await?,
+        let keys = match &run.of {
+            RunOf::Filings { status } => {
+                store
+                    .filing_keys(status.as_deref(), after_id, QUEUE_PAGE)
+                    .await?
+            }
             RunOf::InconclusiveIn(earlier) => {
                 store
-                    .inconclusive_filing_keys(earlier, after_id, QUEUE_PAGE)
+                    .inconclusive_filing_keys(*earlier, after_id, QUEUE_PAGE)
                     .await?
             }
         };
         let jobs: Vec<NewJob> = keys
             .iter()
             .map(|(filing_id, number)| {
-                let run_at = match spread {
+                let run_at = match run.spread {
                     Spread::Now => now,
                     Spread::Over(window) => now + slot_offset(number, window),
                 };
-                verification_job(run_id, *filing_id, run_at)
+                verification_job(run.id, *filing_id, run_at)
             })
             .collect();
         queued += store.enqueue_many(&jobs, now).await?;
@@ -136,10 +191,10 @@ pub async fn start_run(
             _ => break,
         }
     }
-    if total == 0 {
-        store.finish_run(run_id, "finished", now).await?;
+    if run.total == 0 {
+        store.finish_run(run.id, "finished", now).await?;
     }
-    Ok((run_id, queued))
+    Ok(queued)
 }
 
 /// Queues the verification of one filing in a run (idempotent per run and filing).

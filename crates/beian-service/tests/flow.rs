@@ -130,7 +130,7 @@ async fn flow(store: Store) {
             &store,
             &Actor::system("test"),
             "sweep",
-            RunOf::Filings { status: None },
+            RunOf::all(),
             Spread::Now,
             Utc::now(),
         )
@@ -379,9 +379,9 @@ async fn retry_flow(store: Store) {
     }
     let down = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let operator = Actor::system("test");
-    let start = |of| start_run(&store, &operator, "sweep", of, Spread::Now, Utc::now());
+    let start = |of: RunOf| start_run(&store, &operator, "sweep", of, Spread::Now, Utc::now());
 
-    let (first, queued) = start(RunOf::Filings { status: None }).await.expect("run");
+    let (first, queued) = start(RunOf::all()).await.expect("run");
     assert_eq!(queued, 2);
     drain(&orders, &down, &personal.entity.name).await;
     let run = store.run(first).await.expect("q").expect("run");

@@ -170,7 +170,7 @@ async fn demo(args: &Args) -> anyhow::Result<()> {
         &store,
         &Actor::system("demo"),
         "sweep",
-        RunOf::Filings { status: None },
+        RunOf::all(),
         Spread::Now,
         Utc::now(),
     )

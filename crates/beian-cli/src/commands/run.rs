@@ -142,7 +142,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                 None => (
                     "sweep",
                     RunOf::Filings {
-                        status: status.as_deref(),
+                        status: status.clone(),
                     },
                 ),
             };
