@@ -15,6 +15,7 @@ pub mod lexicons;
 pub mod live;
 pub mod registry;
 pub mod registry_evidence;
+pub mod selfcheck;
 mod settings;
 pub mod text;
 

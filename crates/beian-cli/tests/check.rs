@@ -142,9 +142,19 @@ fn check(
     http_port: u16,
     extra: &[&str],
 ) -> (Output, serde_json::Value) {
+    check_of(&[filing.as_os_str()], dns, http_port, extra)
+}
+
+/// `beian check` of a subject (a filing's path, or `--site …`) in the test's world.
+fn check_of(
+    subject: &[&std::ffi::OsStr],
+    dns: &Dnsmasq,
+    http_port: u16,
+    extra: &[&str],
+) -> (Output, serde_json::Value) {
     let output = Command::new(env!("CARGO_BIN_EXE_beian"))
         .arg("check")
-        .arg(filing)
+        .args(subject)
         .args(["--dns-server", &dns.addr.to_string()])
         .args(["--http-port", &http_port.to_string()])
         .args(["--https-port", &closed_port().to_string()])
@@ -222,6 +232,131 @@ fn a_site_served_from_its_filed_address_passes_the_live_checks() {
     assert!(
         skipped.contains(&"site.domain_expired") && skipped.contains(&"entity.business_status")
     );
+}
+
+#[test]
+fn a_site_owner_checks_a_site_from_its_domain_number_and_name() {
+    let (dns, port) = company_world();
+    let run = |name: &str, more: &[&str]| {
+        let mut args = vec![
+            "--site",
+            "YunFan-Data.cn.",
+            "--icp",
+            "京ICP备2024012345号-1",
+            "--name",
+            name,
+        ];
+        args.extend_from_slice(more);
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+        check_of(&args, &dns, port, &["--allow-private", "--no-registration"])
+    };
+    let skipped_ids = |report: &serde_json::Value| -> Vec<String> {
+        skipped(report).into_iter().map(|(id, _)| id).collect()
+    };
+    let (output, report) = run("云帆数据", &[]);
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["site"]["domain"], "yunfan-data.cn");
+    assert_eq!(statuses(&report, "site.title_mismatch"), ["pass"]);
+    assert_eq!(statuses(&report, "site.footer_number"), ["pass"]);
+    let checks: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .chain(report["skipped"].as_array().expect("skipped"))
+        .map(|f| f["check"].as_str().expect("id"))
+        .collect();
+    assert!(
+        checks.iter().all(|c| c.starts_with("site.")),
+        "only the website checks: {checks:?}"
+    );
+    // Without the filed IPs and the 主办单位, the checks that need them are not judged
+    // (they would fail every site), and say why.
+    let not_judged = skipped_ids(&report);
+    for id in ["site.ip_mismatch", "site.content_mismatch"] {
+        assert!(statuses(&report, id).is_empty(), "{id}: {report:#}");
+        assert!(not_judged.iter().any(|s| s == id), "{id}: {not_judged:?}");
+    }
+
+    // Given, they are judged: the right ones pass, wrong ones fail with exit 1.
+    let (output, report) = run(
+        "云帆数据",
+        &["--owner", "北京云帆数据科技有限公司", "--ip", "127.0.0.1"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    assert_eq!(statuses(&report, "site.ip_mismatch"), ["pass"]);
+    assert_eq!(statuses(&report, "site.content_mismatch"), ["pass"]);
+    let (output, report) = run(
+        "云帆数据",
+        &[
+            "--owner",
+            "上海星海网络科技有限公司",
+            "--ip",
+            "203.0.113.10",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    assert_eq!(statuses(&report, "site.ip_mismatch"), ["fail"]);
+    assert_eq!(statuses(&report, "site.content_mismatch"), ["fail"]);
+
+    // A filed name the homepage's title does not carry fails, with exit 1.
+    let (output, report) = run("星海网络", &[]);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    assert_eq!(statuses(&report, "site.title_mismatch"), ["fail"]);
+
+    // Bad facts are refused with the field and value, before any lookup.
+    for (args, want) in [
+        (
+            vec![
+                "--site",
+                "not a domain",
+                "--icp",
+                "京ICP备2024012345号",
+                "--name",
+                "x",
+            ],
+            "域名“not a domain”无效",
+        ),
+        (
+            vec!["--site", "example.cn", "--icp", "ICP123", "--name", "x"],
+            "备案号“ICP123”无效",
+        ),
+        (vec!["--site", "example.cn", "--name", "x"], "--icp"),
+        (
+            vec![
+                "--site",
+                "example.cn",
+                "--icp",
+                "京ICP备2024012345号",
+                "--name",
+                "x",
+                "--ip",
+                "1.2.3",
+            ],
+            "IP 地址“1.2.3”无效",
+        ),
+        (
+            vec![
+                "examples/company.jsonc",
+                "--site",
+                "example.cn",
+                "--icp",
+                "京ICP备2024012345号",
+                "--name",
+                "x",
+            ],
+            "--site",
+        ),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_beian"))
+            .arg("check")
+            .args(&args)
+            .current_dir(root())
+            .output()
+            .expect("run beian check");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+    }
 }
 
 #[test]

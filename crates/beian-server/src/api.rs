@@ -928,7 +928,9 @@ pub async fn run_selfcheck(
         return Err(ApiError::rate_limited(wait.as_secs().max(1)));
     }
     // Bad input is answered as such whether or not the engine is on.
-    crate::selfcheck::filing_for(req).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    req.facts()
+        .filing()
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let engine = state.engine.as_ref().ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -959,7 +961,7 @@ pub fn selfcheck_view(r: &SelfCheckResult) -> Value {
             v
         })
         .collect();
-    json!({"domain": r.domain, "failed": r.failed, "findings": findings})
+    json!({"domain": r.domain, "failed": r.failed, "findings": findings, "not_judged": r.not_judged})
 }
 
 /// 网站自查 (public, rate-limited): the live site checks for one domain.

@@ -1057,16 +1057,27 @@ async fn selfcheck_run(
     body: Bytes,
 ) -> PageResult {
     let form = form_pairs(&body);
+    let ips = form_get(&form, "ips").unwrap_or("");
     let req = crate::selfcheck::SelfCheckRequest {
         domain: form_get(&form, "domain").unwrap_or("").to_string(),
         filing_number: form_get(&form, "filing_number").unwrap_or("").to_string(),
         site_name: form_get(&form, "site_name").unwrap_or("").to_string(),
+        owner: form_get(&form, "owner").map(str::to_string),
+        // One box for the IPs: separated by commas (either width), semicolons or spaces.
+        ips: ips
+            .split(|c: char| c == ',' || c == '，' || c == ';' || c == '；' || c.is_whitespace())
+            .filter(|ip| !ip.is_empty())
+            .map(str::to_string)
+            .collect(),
     };
     let mut ctx = with(
         public_ctx(&caller),
         json!({
             "limit": state.config.selfcheck_per_minute,
-            "form": {"domain": req.domain, "filing_number": req.filing_number, "site_name": req.site_name},
+            "form": {
+                "domain": req.domain, "filing_number": req.filing_number,
+                "site_name": req.site_name, "owner": req.owner, "ips": ips,
+            },
         }),
     );
     match crate::api::run_selfcheck(&state, peer, &req).await {

@@ -32,7 +32,7 @@ async fn the_self_check_judges_sandbox_sites_and_is_rate_limited() {
     let engine = common::sandbox_engine(&sandbox, Duration::from_secs(2), Duration::from_secs(5));
     let w = world("selfcheck", |c| {
         c.engine = Some(engine);
-        c.selfcheck_per_minute = 3;
+        c.selfcheck_per_minute = 4;
     })
     .await;
     let sites = &sandbox.world().sites;
@@ -57,6 +57,37 @@ async fn the_self_check_judges_sandbox_sites_and_is_rate_limited() {
         Some("pass"),
         "{clean}"
     );
+    // A sound site has nothing failing, though the self-check knows neither its filed IPs
+    // nor its 主办单位: the checks that need them are listed as not judged, not failed.
+    assert_eq!(clean["failed"], 0, "{clean}");
+    let not_judged: Vec<&str> = clean["not_judged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["check"].as_str().unwrap())
+        .collect();
+    assert!(
+        not_judged.contains(&"site.ip_mismatch") && not_judged.contains(&"site.content_mismatch"),
+        "{clean}"
+    );
+    // Given them, the site is judged on them too.
+    let site = sites.iter().find(|s| s.fault.is_none()).unwrap();
+    let filing = &sandbox.world().filings[site.filing].filing;
+    let mut full = request(None);
+    full["owner"] = json!(filing.entity.name);
+    full["ips"] = json!(filing.websites[site.index].ips);
+    let judged: Value = ask(full).await.unwrap().json().await.unwrap();
+    assert_eq!(
+        status_of(&judged, "site.ip_mismatch"),
+        Some("pass"),
+        "{judged}"
+    );
+    assert_eq!(
+        status_of(&judged, "site.content_mismatch"),
+        Some("pass"),
+        "{judged}"
+    );
+    assert_eq!(judged["failed"], 0, "{judged}");
     let mismatch: Value = ask(request(Some(Fault::TitleMismatch)))
         .await
         .unwrap()
@@ -77,7 +108,7 @@ async fn the_self_check_judges_sandbox_sites_and_is_rate_limited() {
             .all(|f| f["check"].as_str().unwrap().starts_with("site."))
     );
 
-    // Bad input names the field; the fourth request in the minute is refused.
+    // Bad input names the field; the fifth request in the minute is refused.
     let resp = ask(
         json!({"domain": "not a domain", "filing_number": "京ICP备2024012345号", "site_name": "x"}),
     )
