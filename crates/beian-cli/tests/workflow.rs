@@ -143,6 +143,14 @@ fn workflow(db: &TestDb) {
         (&Value::from("retry"), &Value::from("finished")),
         "{retried}"
     );
+    let requeued = db.json(&["run", "requeue", &run_id.to_string(), "--format", "json"]);
+    assert_eq!(
+        requeued["queued"], 0,
+        "a finished run misses nothing: {requeued}"
+    );
+    let unknown = db.beian(&["run", "requeue", "999999"]);
+    assert_eq!(unknown.status.code(), Some(2), "{}", describe(&unknown));
+    assert!(stderr(&unknown).contains("核查批次 999999 不存在"));
     let unknown = db.beian(&["run", "start", "--inconclusive-of", "999999"]);
     assert_eq!(unknown.status.code(), Some(2), "{}", describe(&unknown));
     assert!(stderr(&unknown).contains("核查批次 999999 不存在"));

@@ -110,7 +110,8 @@ pub async fn apply_event(
 pub fn service_error(e: beian_service::ServiceError) -> ApiError {
     use beian_service::ServiceError as E;
     match e {
-        E::OrderNotFound(_) | E::FilingNotFound(_) => ApiError::not_found(),
+        E::OrderNotFound(_) | E::FilingNotFound(_) | E::RunNotFound(_) => ApiError::not_found(),
+        E::RunNotRequeueable(_) => ApiError::bad_request(e.to_string()),
         E::Refused(r) => refusal(r),
         E::Conflict => ApiError::conflict("整改单已被他人更新，请刷新后重试"),
         E::BadChange(c) => ApiError::new(

@@ -1261,7 +1261,7 @@ async fn staff_check_again_only_what_a_run_left_undecided() {
     );
     let queued = w
         .store()
-        .inconclusive_filing_keys(run, None, 10)
+        .inconclusive_filing_keys(run, None, None, 10)
         .await
         .unwrap();
     assert_eq!(

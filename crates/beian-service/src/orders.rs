@@ -28,6 +28,12 @@ pub enum ServiceError {
     /// The filing does not exist in the caller's scope.
     #[error("备案 {0} 不存在")]
     FilingNotFound(i64),
+    /// The run does not exist.
+    #[error("核查批次 {0} 不存在")]
+    RunNotFound(i64),
+    /// The run cannot be queued again: it is not one of a selection of filings.
+    #[error("核查批次 {0} 是整改复查批次，由系统逐份排入，不能补排")]
+    RunNotRequeueable(i64),
     /// The workflow refuses the event.
     #[error("{0}")]
     Refused(#[from] Refusal),

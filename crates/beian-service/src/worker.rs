@@ -93,6 +93,36 @@ pub struct PlannedRun {
     pub of: RunOf,
     /// When their jobs become ready.
     pub spread: Spread,
+    /// When it started: the base of the slots of a spread run.
+    pub started_at: DateTime<Utc>,
+}
+
+impl PlannedRun {
+    /// A stored run as planned: its selection and spread, read back from its parameters
+    /// (a run of the daily re-checks has none).
+    pub fn of_stored(run: &beian_store::Run) -> Option<PlannedRun> {
+        let params = &run.params;
+        let of = if let Some(earlier) = params["inconclusive_in"].as_i64() {
+            RunOf::InconclusiveIn(earlier)
+        } else if params.get("status").is_some() {
+            RunOf::Filings {
+                status: params["status"].as_str().map(str::to_owned),
+            }
+        } else {
+            return None;
+        };
+        let spread = match params["spread_seconds"].as_i64() {
+            Some(seconds) if seconds > 0 => Spread::Over(Duration::seconds(seconds)),
+            _ => Spread::Now,
+        };
+        Some(PlannedRun {
+            id: run.id,
+            total: run.total,
+            of,
+            spread,
+            started_at: run.started_at,
+        })
+    }
 }
 
 /// Starts a run over the filings `of` names and queues a job per filing: [`plan_run`]
@@ -150,11 +180,14 @@ pub async fn plan_run(
         total,
         of,
         spread,
+        started_at: now,
     })
 }
 
-/// Queues a job per filing of a planned run, a page at a time; a run of nothing is
-/// finished at once. Returns how many jobs were queued.
+/// Queues a job per filing of a planned run that the run has not recorded yet, a page at a
+/// time (a job still pending is not queued twice); a run of nothing is finished at once.
+/// Safe to call again on a run whose queueing was cut short: it adds only what is missing.
+/// Returns how many jobs were queued.
 pub async fn queue_run(
     store: &Store,
     run: &PlannedRun,
@@ -162,16 +195,17 @@ pub async fn queue_run(
 ) -> Result<u64, ServiceError> {
     let mut after_id = None;
     let mut queued = 0u64;
+    let unrecorded = Some(run.id);
     loop {
         let keys = match &run.of {
             RunOf::Filings { status } => {
                 store
-                    .filing_keys(status.as_deref(), after_id, QUEUE_PAGE)
+                    .filing_keys(status.as_deref(), unrecorded, after_id, QUEUE_PAGE)
                     .await?
             }
             RunOf::InconclusiveIn(earlier) => {
                 store
-                    .inconclusive_filing_keys(*earlier, after_id, QUEUE_PAGE)
+                    .inconclusive_filing_keys(*earlier, unrecorded, after_id, QUEUE_PAGE)
                     .await?
             }
         };
@@ -180,7 +214,7 @@ pub async fn queue_run(
             .map(|(filing_id, number)| {
                 let run_at = match run.spread {
                     Spread::Now => now,
-                    Spread::Over(window) => now + slot_offset(number, window),
+                    Spread::Over(window) => (run.started_at + slot_offset(number, window)).max(now),
                 };
                 verification_job(run.id, *filing_id, run_at)
             })
@@ -195,6 +229,25 @@ pub async fn queue_run(
         store.finish_run(run.id, "finished", now).await?;
     }
     Ok(queued)
+}
+
+/// Queues again what a run is missing: after its queueing was cut short (the process was
+/// killed while queueing a million filings), the jobs of the filings it has neither
+/// recorded nor pending. Returns how many were queued.
+pub async fn requeue_run(
+    store: &Store,
+    run_id: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, ServiceError> {
+    let run = store
+        .run(run_id)
+        .await?
+        .ok_or(ServiceError::RunNotFound(run_id))?;
+    let planned = PlannedRun::of_stored(&run).ok_or(ServiceError::RunNotRequeueable(run_id))?;
+    if run.status != "running" {
+        return Ok(0);
+    }
+    queue_run(store, &planned, now).await
 }
 
 /// Queues the verification of one filing in a run (idempotent per run and filing).

@@ -12,7 +12,10 @@ use beian_domain::workflow::{
 };
 use beian_domain::{CheckId, Filing, Finding};
 use beian_service::scheduler::{SchedulerOptions, tick};
-use beian_service::{Orders, RunOf, Spread, Verifier, Who, Worker, WorkerOptions, start_run};
+use beian_service::{
+    Orders, RunOf, ServiceError, Spread, Verifier, Who, Worker, WorkerOptions, plan_run,
+    requeue_run, start_run,
+};
 use beian_store::{Actor, NewAccount, NewCustomer, Scope, Store};
 use chrono::{NaiveDate, Utc};
 
@@ -411,34 +414,100 @@ async fn retry_flow(store: Store) {
     assert_eq!((run.total, run.status.as_str()), (0, "finished"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retry_flow_on_sqlite() {
-    let (store, dir) = sqlite().await;
-    retry_flow(store.clone()).await;
-    store.close().await;
-    let _ = std::fs::remove_dir_all(dir);
+/// A run whose queueing was cut short is completed by `requeue_run`, which adds only what
+/// is missing.
+async fn requeue_flow(store: Store) {
+    let orders = Orders::new(
+        store.clone(),
+        WorkflowPolicy::default(),
+        WorkingCalendar::bundled().expect("calendar"),
+    );
+    let now = Utc::now();
+    for text in [
+        include_str!("../../../examples/company.jsonc"),
+        include_str!("../../../examples/personal-rectification.jsonc"),
+    ] {
+        let filing = Filing::from_json(text).expect("example");
+        store
+            .upsert_filing(None, &filing, &Actor::system("import"), now)
+            .await
+            .expect("import");
+    }
+    // Planned and counted, then the process died before any job was queued.
+    let planned = plan_run(
+        &store,
+        &Actor::system("test"),
+        "sweep",
+        RunOf::all(),
+        Spread::Now,
+        now,
+    )
+    .await
+    .expect("plan");
+    assert_eq!(planned.total, 2);
+    assert_eq!(
+        requeue_run(&store, planned.id, now).await.expect("requeue"),
+        2
+    );
+    assert_eq!(
+        requeue_run(&store, planned.id, now).await.expect("again"),
+        0,
+        "pending jobs are not queued twice"
+    );
+    worker(&orders)
+        .run(std::future::pending())
+        .await
+        .expect("worker");
+    let run = store.run(planned.id).await.expect("q").expect("run");
+    assert_eq!((run.done, run.status.as_str()), (2, "finished"));
+    assert_eq!(requeue_run(&store, planned.id, now).await.expect("done"), 0);
+
+    assert!(matches!(
+        requeue_run(&store, 999_999, now).await,
+        Err(ServiceError::RunNotFound(999_999))
+    ));
+    let recheck = store
+        .create_run(
+            "recheck",
+            &serde_json::json!({"first_order": 1}),
+            0,
+            &Actor::system("test"),
+            now,
+        )
+        .await
+        .expect("recheck run");
+    assert!(matches!(
+        requeue_run(&store, recheck, now).await,
+        Err(ServiceError::RunNotRequeueable(_))
+    ));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retry_flow_on_postgres() {
-    let (store, schema) = postgres().await;
-    retry_flow(store.clone()).await;
-    store.close().await;
-    drop_schema(&schema).await;
+/// Each scenario on a fresh SQLite file and in a fresh PostgreSQL schema.
+macro_rules! on_both_backends {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite_backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    let (store, dir) = super::sqlite().await;
+                    super::$scenario(store.clone()).await;
+                    store.close().await;
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+            )*
+        }
+        mod postgres_backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    let (store, schema) = super::postgres().await;
+                    super::$scenario(store.clone()).await;
+                    store.close().await;
+                    super::drop_schema(&schema).await;
+                }
+            )*
+        }
+    };
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn flow_on_sqlite() {
-    let (store, dir) = sqlite().await;
-    flow(store.clone()).await;
-    store.close().await;
-    let _ = std::fs::remove_dir_all(dir);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn flow_on_postgres() {
-    let (store, schema) = postgres().await;
-    flow(store.clone()).await;
-    store.close().await;
-    drop_schema(&schema).await;
-}
+on_both_backends!(requeue_flow, retry_flow, flow);

@@ -10,46 +10,60 @@
 const ENQUEUE_CHUNK: usize = 1_000;
 
 /// Ids and 主体备案号 of the filings, optionally of one status, in id order after
-/// `after_id`: at most `limit`.
+/// `after_id`: at most `limit`. With `unrecorded_in`, only those that run has not recorded
+/// yet (what queueing a run again must add).
 pub(crate) async fn filing_keys(
     pool: &Pool<Db>,
     status: Option<&str>,
+    unrecorded_in: Option<i64>,
     after_id: Option<i64>,
     limit: i64,
 ) -> Result<Vec<(i64, String)>> {
-    let mut qb = QueryBuilder::<Db>::new("SELECT id, filing_number FROM filings WHERE 1 = 1");
+    let mut qb =
+        QueryBuilder::<Db>::new("SELECT f.id, f.filing_number FROM filings f WHERE 1 = 1");
     if let Some(s) = status {
-        qb.push(" AND status = ").push_bind(s.to_owned());
+        qb.push(" AND f.status = ").push_bind(s.to_owned());
     }
-    if let Some(a) = after_id {
-        qb.push(" AND id > ").push_bind(a);
-    }
-    qb.push(" ORDER BY id LIMIT ").push_bind(limit.clamp(1, 100_000));
-    let rows = qb.build().fetch_all(pool).await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("filing_number")?)))
-        .collect()
+    keys_page(qb, unrecorded_in, after_id, limit, pool).await
 }
 
 /// Ids and 主体备案号 of the filings that run `run_id` left with an inconclusive finding,
-/// in id order after `after_id`: at most `limit`.
+/// in id order after `after_id`: at most `limit`; with `unrecorded_in`, as above.
 pub(crate) async fn inconclusive_filing_keys(
     pool: &Pool<Db>,
     run_id: i64,
+    unrecorded_in: Option<i64>,
     after_id: Option<i64>,
     limit: i64,
 ) -> Result<Vec<(i64, String)>> {
-    let rows = sqlx::query(
-        "SELECT f.id, f.filing_number FROM filings f \
-         WHERE ($2 IS NULL OR f.id > $2) AND EXISTS (SELECT 1 FROM findings g \
-         WHERE g.run_id = $1 AND g.filing_id = f.id AND g.status = 'inconclusive') \
-         ORDER BY f.id LIMIT $3",
-    )
-    .bind(run_id)
-    .bind(after_id)
-    .bind(limit.clamp(1, 100_000))
-    .fetch_all(pool)
-    .await?;
+    let mut qb = QueryBuilder::<Db>::new(
+        "SELECT f.id, f.filing_number FROM filings f WHERE EXISTS (SELECT 1 FROM findings g \
+         WHERE g.filing_id = f.id AND g.status = 'inconclusive' AND g.run_id = ",
+    );
+    qb.push_bind(run_id).push(")");
+    keys_page(qb, unrecorded_in, after_id, limit, pool).await
+}
+
+/// The end shared by the key queries: not recorded in a run, after an id, a page.
+async fn keys_page(
+    mut qb: QueryBuilder<Db>,
+    unrecorded_in: Option<i64>,
+    after_id: Option<i64>,
+    limit: i64,
+    pool: &Pool<Db>,
+) -> Result<Vec<(i64, String)>> {
+    if let Some(run) = unrecorded_in {
+        qb.push(
+            " AND NOT EXISTS (SELECT 1 FROM run_filings r WHERE r.filing_id = f.id AND r.run_id = ",
+        )
+        .push_bind(run)
+        .push(")");
+    }
+    if let Some(a) = after_id {
+        qb.push(" AND f.id > ").push_bind(a);
+    }
+    qb.push(" ORDER BY f.id LIMIT ").push_bind(limit.clamp(1, 100_000));
+    let rows = qb.build().fetch_all(pool).await?;
     rows.iter()
         .map(|r| Ok((r.try_get("id")?, r.try_get("filing_number")?)))
         .collect()

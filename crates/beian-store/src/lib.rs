@@ -466,13 +466,18 @@ impl Store {
 
     /// Ids and 主体备案号 of up to `limit` filings after `after_id` that run `run_id` left
     /// with an inconclusive finding: what a run that checks them again queues.
+    /// With `unrecorded_in`, only those that run has not recorded yet.
     pub async fn inconclusive_filing_keys(
         &self,
         run_id: i64,
+        unrecorded_in: Option<i64>,
         after_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<(i64, String)>> {
-        dispatch!(self, inconclusive_filing_keys(run_id, after_id, limit))
+        dispatch!(
+            self,
+            inconclusive_filing_keys(run_id, unrecorded_in, after_id, limit)
+        )
     }
 
     /// How many filings run `run_id` left with an inconclusive finding.
@@ -737,13 +742,16 @@ impl Store {
 
     /// Ids and 主体备案号 of up to `limit` filings after `after_id` (all customers), optionally of
     /// one status: what queueing a run needs, without reading the filings' bodies.
+    /// With `unrecorded_in`, only those that run has not recorded yet (what queueing a run
+    /// again adds).
     pub async fn filing_keys(
         &self,
         status: Option<&str>,
+        unrecorded_in: Option<i64>,
         after_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<(i64, String)>> {
-        dispatch!(self, filing_keys(status, after_id, limit))
+        dispatch!(self, filing_keys(status, unrecorded_in, after_id, limit))
     }
 
     /// Takes the next job of a queue for `worker` until `now + lease`: first a job whose

@@ -491,7 +491,7 @@ async fn runs_count_and_list_the_filings_left_undecided(store: Store) {
     let stored = store.run(run).await.expect("q").expect("run");
     assert_eq!((stored.done, stored.failed, stored.inconclusive), (3, 2, 2));
     assert_eq!(store.inconclusive_filing_count(run).await.expect("q"), 2);
-    let keys = |after, limit| store.inconclusive_filing_keys(run, after, limit);
+    let keys = |after, limit| store.inconclusive_filing_keys(run, None, after, limit);
     let all: Vec<i64> = keys(None, 10)
         .await
         .expect("q")
@@ -510,18 +510,44 @@ async fn runs_count_and_list_the_filings_left_undecided(store: Store) {
     assert_eq!(rest, [filings[2]], "paged after the last id");
     assert!(
         store
-            .inconclusive_filing_keys(run + 1, None, 10)
+            .inconclusive_filing_keys(run + 1, None, None, 10)
             .await
             .expect("q")
             .is_empty()
     );
+
+    // Queueing a run again asks only for what it has not recorded.
+    let unrecorded = |run| store.filing_keys(None, Some(run), None, 10);
+    assert!(unrecorded(run).await.expect("q").is_empty());
+    assert!(
+        store
+            .inconclusive_filing_keys(run, Some(run), None, 10)
+            .await
+            .expect("q")
+            .is_empty()
+    );
+    let later = store
+        .create_run("sweep", &json!({}), 3, &system(), t0())
+        .await
+        .expect("run");
+    store
+        .record_findings(later, filings[1], &[], t0())
+        .await
+        .expect("record");
+    let left: Vec<i64> = unrecorded(later)
+        .await
+        .expect("q")
+        .iter()
+        .map(|k| k.0)
+        .collect();
+    assert_eq!(left, [filings[0], filings[2]]);
 
     // Starting a run is in the audit log, with who started it.
     let trail = store
         .audit_for(Scope::All, &format!("run:{run}"))
         .await
         .expect("trail");
-    assert_eq!(trail.len(), 1);
+    assert_eq!(trail.len(), 1, "{trail:?}");
     assert_eq!(
         (
             trail[0].action.as_str(),
@@ -1351,10 +1377,10 @@ async fn enqueue_many_skips_pending_keys_and_feeds_claims(store: Store) {
     for n in 1..=5 {
         import(&store, None, n).await;
     }
-    let keys = store.filing_keys(None, None, 3).await.expect("keys");
+    let keys = store.filing_keys(None, None, None, 3).await.expect("keys");
     assert_eq!(keys.len(), 3);
     let rest = store
-        .filing_keys(None, Some(keys[2].0), 10)
+        .filing_keys(None, None, Some(keys[2].0), 10)
         .await
         .expect("rest");
     assert_eq!(rest.len(), 2);
@@ -1365,7 +1391,7 @@ async fn enqueue_many_skips_pending_keys_and_feeds_claims(store: Store) {
     );
     assert!(
         store
-            .filing_keys(Some("no_such_status"), None, 10)
+            .filing_keys(Some("no_such_status"), None, None, 10)
             .await
             .expect("none")
             .is_empty()

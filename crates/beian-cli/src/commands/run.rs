@@ -3,7 +3,7 @@
 //! `start` only queues a job per filing; `beian worker` processes (any number, on any
 //! machine sharing the database) do them.
 
-use beian_service::{RETRY_RUN, RunOf, Spread, start_run};
+use beian_service::{RETRY_RUN, RunOf, Spread, requeue_run, start_run};
 use beian_store::{Actor, FindingRecord, Run, Scope};
 use chrono::Utc;
 use serde_json::json;
@@ -28,6 +28,15 @@ enum Action {
         /// 只重新核查批次 N 中有“无法判断”项的备案（站点超时、外部数据源未应答等）
         #[arg(long, value_name = "N", conflicts_with = "status")]
         inconclusive_of: Option<i64>,
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// 补排任务：批次排队时进程被中断的，为尚未核查、也不在队列中的备案补排核查任务
+    Requeue {
+        /// 批次编号
+        id: i64,
         #[command(flatten)]
         db: DbArgs,
         #[command(flatten)]
@@ -155,6 +164,19 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                 Format::Text => println!(
                     "已新建核查批次 {run_id}，排入 {queued} 个核查任务；用 beian worker 执行"
                 ),
+            }
+            Ok(Outcome::Clean)
+        }),
+        Action::Requeue { id, db, format } => block_on(async {
+            let store = db.open().await?;
+            let queued = requeue_run(&store, *id, Utc::now()).await?;
+            store.close().await;
+            match format.format {
+                Format::Json => print_json(&json!({ "run": id, "queued": queued }))?,
+                Format::Text if queued == 0 => {
+                    println!("核查批次 {id} 没有需要补排的任务")
+                }
+                Format::Text => println!("核查批次 {id}：补排 {queued} 个核查任务"),
             }
             Ok(Outcome::Clean)
         }),
