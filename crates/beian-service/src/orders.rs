@@ -6,6 +6,7 @@
 //! in one conditional transaction. The CLI, the worker, the scheduler and the server all
 //! call this one function, so the rules cannot drift apart between them.
 
+use beian_domain::finding::Target;
 use beian_domain::workflow::{
     self, Actor as Role, Event, OrderState, Refusal, WorkflowPolicy, WorkingCalendar,
     calendar::shanghai,
@@ -64,6 +65,19 @@ impl From<StoreError> for ServiceError {
     }
 }
 
+/// Whether a finding's target is where an order's item was found: the entity, or the
+/// website at the same position. The site's name is left out: an approved change may have
+/// renamed it, and the re-check runs on the changed filing.
+fn same_place(target: &Target, item_target: &Value) -> bool {
+    match target {
+        Target::Entity => item_target["kind"] == "entity",
+        Target::Website { index, .. } => {
+            item_target["kind"] == "website" && item_target["index"].as_u64() == Some(*index as u64)
+        }
+        Target::Page => false,
+    }
+}
+
 /// 操作者 — who acts: the workflow role that decides what is allowed, and the account
 /// the audit log names.
 #[derive(Debug, Clone)]
@@ -97,6 +111,9 @@ pub enum RecheckEffect {
     Passed(i64),
     /// The open order was being re-checked and still fails.
     StillFailing(i64),
+    /// The open order was being re-checked, nothing failed, but an item of it could not be
+    /// decided (its source did not answer): it stays 复查中 and is checked again.
+    Undecided(i64),
 }
 
 /// 整改单服务 — the store plus the rules it is changed by.
@@ -360,6 +377,21 @@ impl Orders {
         };
         if order.state != OrderState::Rechecking.code() {
             return Ok(RecheckEffect::Unchanged(order.id));
+        }
+        // An item of the order that the re-check could not decide (the registry or the site
+        // did not answer) is not fixed until shown to be: the order stays in 复查中 and the
+        // scheduler queues the re-check again. A failure decides at once.
+        if failing.is_empty() {
+            let items = self.store.order_items(Scope::All, order.id).await?;
+            let undecided = findings.iter().any(|f| {
+                f.status == Status::Inconclusive
+                    && items.iter().any(|item| {
+                        item.check_id == f.def().id && same_place(&f.target, &item.target)
+                    })
+            });
+            if undecided {
+                return Ok(RecheckEffect::Undecided(order.id));
+            }
         }
         let (event, effect) = if failing.is_empty() {
             (Event::RecheckPassed, RecheckEffect::Passed(order.id))

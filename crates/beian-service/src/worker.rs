@@ -307,6 +307,9 @@ pub struct WorkerStats {
     pub passed: u64,
     /// Re-checks that still fail.
     pub still_failing: u64,
+    /// Re-checks left undecided (an item's source did not answer); queued again by the
+    /// scheduler.
+    pub undecided: u64,
 }
 
 /// 核查工作进程 — claims verification jobs and does them until stopped (or, with
@@ -407,6 +410,7 @@ fn count(
                 RecheckEffect::Issued(_) => stats.issued += 1,
                 RecheckEffect::Passed(_) => stats.passed += 1,
                 RecheckEffect::StillFailing(_) => stats.still_failing += 1,
+                RecheckEffect::Undecided(_) => stats.undecided += 1,
                 RecheckEffect::Clean | RecheckEffect::Unchanged(_) => {}
             }
             Ok(())

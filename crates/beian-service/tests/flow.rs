@@ -276,6 +276,33 @@ async fn flow(store: Store) {
         .unwrap();
     assert_eq!(body.websites[0].name, "云帆数据", "the change is applied");
 
+    // The re-check meets a source that does not answer for the order's item: nothing
+    // fails, but the item is not shown fixed, so the order stays 复查中 ...
+    let stats = Worker::new(
+        orders.clone(),
+        Unsure(CheckId::SiteNameViolation),
+        options(),
+    )
+    .run(std::future::pending())
+    .await
+    .expect("worker");
+    assert_eq!((stats.undecided, stats.passed), (1, 0), "{stats:?}");
+    let order_now = store.order(Scope::All, order.id).await.unwrap().unwrap();
+    assert_eq!(order_now.state, "rechecking");
+    // ... and the scheduler queues the re-check again.
+    let ticked = tick(
+        &orders,
+        &SchedulerOptions {
+            period: None,
+            batch: 100,
+        },
+        &Who::system("scheduler"),
+        Utc::now(),
+    )
+    .await
+    .expect("tick");
+    assert_eq!(ticked.rechecks_queued, 1);
+
     // The re-check runs on the changed filing and passes.
     let stats = worker(&orders)
         .run(std::future::pending())
@@ -311,6 +338,24 @@ async fn flow(store: Store) {
     .await
     .expect("tick");
     assert_eq!((ticked.overdue, ticked.rechecks_queued), (0, 0));
+}
+
+/// The offline judges, with one check's findings undecided: its source did not answer.
+struct Unsure(CheckId);
+
+impl Verifier for Unsure {
+    fn verify(
+        &self,
+        filing: &Filing,
+        today: NaiveDate,
+    ) -> impl std::future::Future<Output = Vec<Finding>> + Send {
+        let mut findings = beian_checks::lint(filing, today, &Settings::default());
+        for finding in findings.iter_mut().filter(|f| f.check == self.0) {
+            finding.status = Status::Inconclusive;
+            finding.message = "数据源未应答".to_owned();
+        }
+        async move { findings }
+    }
 }
 
 /// The offline judges, plus a site nobody could reach while `down` is set: what a sweep

@@ -142,8 +142,14 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     match args.format.format {
         Format::Json => print_json(&stats)?,
         Format::Text => println!(
-            "工作进程 {} 结束：完成 {} 个任务，失败 {} 次，下发整改单 {} 张，复查通过 {} 张，复查未通过 {} 张",
-            options.id, stats.done, stats.failed, stats.issued, stats.passed, stats.still_failing
+            "工作进程 {} 结束：完成 {} 个任务，失败 {} 次，下发整改单 {} 张，复查通过 {} 张，复查未通过 {} 张，复查无法判断（待重查） {} 张",
+            options.id,
+            stats.done,
+            stats.failed,
+            stats.issued,
+            stats.passed,
+            stats.still_failing,
+            stats.undecided
         ),
     }
     Ok(Outcome::Clean)
