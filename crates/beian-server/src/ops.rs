@@ -38,6 +38,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/ops/orders/{id}/event/{kind}", post(event))
         .route("/ops/filings/{id}/unmask", post(unmask))
         .route("/ops/runs", get(runs).post(start_run))
+        .route("/ops/runs/{id}", get(run_page))
         .route("/ops/search", get(search))
 }
 
@@ -677,6 +678,78 @@ async fn unmask(
     order_page(&state, &c, order_id, true, None).await
 }
 
+/// A run as the runs pages show it.
+fn run_row(r: &beian_store::Run) -> Value {
+    json!({
+        "id": r.id, "kind": r.kind, "status": r.status,
+        "status_label": match r.status.as_str() { "running" => "进行中", "finished" => "已完成", _ => "失败" },
+        "kind_label": run_kind_label(&r.kind),
+        "done": r.done, "total": r.total, "failed": r.failed,
+        "inconclusive": r.inconclusive,
+        "retry": r.status != "running" && r.inconclusive > 0,
+        "pct": if r.total > 0 { r.done * 100 / r.total } else { 0 },
+        "started_at": crate::views::beijing(r.started_at),
+        "finished_at": r.finished_at.map(crate::views::beijing),
+    })
+}
+
+/// 核查批次详情: progress, who started it and over what, the failures per check, the
+/// filings left undecided (with the button that checks them again).
+async fn run_page(
+    State(state): State<Arc<AppState>>,
+    caller: MaybeCaller,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let c = need_staff!(caller, "/ops/runs");
+    let run = state
+        .store
+        .run(id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(ApiError::not_found)?;
+    let counts = state
+        .store
+        .failures_by_check(Scope::All, id)
+        .await
+        .map_err(store_error)?;
+    let max = counts.iter().map(|c| c.count).max().unwrap_or(1).max(1);
+    let failures: Vec<Value> = counts
+        .iter()
+        .map(|c| json!({"key": c.key, "title": present::check_title(&c.key), "count": c.count, "pct": c.count * 100 / max}))
+        .collect();
+    let started_by = state
+        .store
+        .audit_for(Scope::All, &format!("run:{id}"))
+        .await
+        .map_err(store_error)?
+        .into_iter()
+        .find(|e| e.action == "start_run")
+        .map(|e| e.actor);
+    let scope = if let Some(earlier) = run.params["inconclusive_in"].as_i64() {
+        json!({"retry_of": earlier})
+    } else if let Some(status) = run.params["status"].as_str() {
+        json!({"status": present::filing_status_label(status)})
+    } else if run.params.get("first_order").is_some() {
+        json!({"label": "客户申请复查或审核通过后逐份排入的整改复查"})
+    } else {
+        json!({"label": "全部备案"})
+    };
+    let ctx = ops_ctx(&state, &c, "runs", &format!("核查批次 #{id}")).await?;
+    render(
+        "run.html",
+        with(
+            ctx,
+            json!({
+                "run": run_row(&run),
+                "failures": failures,
+                "started_by": started_by,
+                "scope": scope,
+                "refresh": (run.status == "running").then_some(5),
+            }),
+        ),
+    )
+}
+
 /// What started a run, in the console's words.
 fn run_kind_label(kind: &str) -> &str {
     match kind {
@@ -695,21 +768,7 @@ async fn runs(
 ) -> PageResult {
     let c = need_staff!(caller, "/ops/runs");
     let page = state.store.list_runs(None, 50).await.map_err(store_error)?;
-    let rows: Vec<Value> = page
-        .items
-        .iter()
-        .map(|r| json!({
-            "id": r.id, "kind": r.kind, "status": r.status,
-            "status_label": match r.status.as_str() { "running" => "进行中", "finished" => "已完成", _ => "失败" },
-            "kind_label": run_kind_label(&r.kind),
-            "done": r.done, "total": r.total, "failed": r.failed,
-            "inconclusive": r.inconclusive,
-            "retry": r.status != "running" && r.inconclusive > 0,
-            "pct": if r.total > 0 { r.done * 100 / r.total } else { 0 },
-            "started_at": crate::views::beijing(r.started_at),
-            "finished_at": r.finished_at.map(crate::views::beijing),
-        }))
-        .collect();
+    let rows: Vec<Value> = page.items.iter().map(run_row).collect();
     let ctx = ops_ctx(&state, &c, "runs", "核查任务").await?;
     render(
         "runs.html",

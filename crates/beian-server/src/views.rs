@@ -40,6 +40,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "ops_orders.html",
     "ops_order.html",
     "runs.html",
+    "run.html",
     "search.html",
 ];
 

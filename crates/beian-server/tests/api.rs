@@ -1233,10 +1233,38 @@ async fn staff_check_again_only_what_a_run_left_undecided() {
         "{row}"
     );
     let csrf = common::between(&page, "name=\"csrf\" value=\"", "\"").unwrap();
+    assert!(row.contains(&format!("href=\"/ops/runs/{run}\"")), "{row}");
 
-    // A customer cannot start a run.
+    // The run's own page: who started it, over what, failures per check, the retry.
+    let detail = page_text(&operator, w.url(&format!("/ops/runs/{run}"))).await;
+    for needle in [
+        format!("核查批次 #{run}"),
+        "system:test".to_owned(),
+        "全部备案".to_owned(),
+        "网站标题与备案网站名称不一致".to_owned(),
+        format!("id=\"retry-{run}\""),
+    ] {
+        assert!(
+            detail.contains(&needle),
+            "{needle} missing from the run's page"
+        );
+    }
+    let missing = operator
+        .get(w.url("/ops/runs/999999"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+
+    // A customer cannot start a run, nor see one.
     let customer = session(&w, &w.a.login).await;
     assert_ne!(retry_run(&w, &customer, "x", run).await.status(), 303);
+    let theirs = customer
+        .get(w.url(&format!("/ops/runs/{run}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), 403);
 
     let resp = retry_run(&w, &operator, &csrf, run).await;
     assert_eq!(resp.status(), 303);

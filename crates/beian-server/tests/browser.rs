@@ -124,13 +124,7 @@ async fn login(c: &Client, w: &World, login: &str) {
 }
 
 async fn logout(c: &Client) {
-    c.find(Locator::Css(".userbox button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait().for_element(Locator::Id("login")).await.unwrap();
+    follow(c, Locator::Css(".userbox button"), "login").await;
 }
 
 /// More to look at: a second filing of customer A in 正常, and a run with failures.
@@ -204,6 +198,12 @@ async fn wait_for_source(c: &Client, needle: &str) {
     }
 }
 
+/// Clicks what `what` finds and waits for the page that has an element with id `arrives`.
+async fn follow(c: &Client, what: Locator<'_>, arrives: &str) {
+    c.find(what).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Id(arrives)).await.unwrap();
+}
+
 async fn text(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
@@ -231,28 +231,10 @@ async fn customer_fixes_operator_approves_row_returns_to_normal() {
     shot(&c, "filings").await;
 
     // The entity page, then the order and one finding's details.
-    c.find(Locator::Css(&format!("{row} td a")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait().for_element(Locator::Id("sites")).await.unwrap();
+    follow(&c, Locator::Css(&format!("{row} td a")), "sites").await;
     shot(&c, "entity").await;
-    c.find(Locator::LinkText("处理整改"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait().for_element(Locator::Id("timeline")).await.unwrap();
-    c.find(Locator::LinkText("查看详情"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait().for_element(Locator::Id("remedy")).await.unwrap();
+    follow(&c, Locator::LinkText("处理整改"), "timeline").await;
+    follow(&c, Locator::LinkText("查看详情"), "remedy").await;
     assert!(text(&c, "#reason").await.contains("标题"));
     assert!(
         c.source().await.unwrap().contains("欢迎光临"),
@@ -261,16 +243,7 @@ async fn customer_fixes_operator_approves_row_returns_to_normal() {
     shot(&c, "finding").await;
 
     // 变更备案: rename the site to what the homepage shows, and submit for review.
-    c.find(Locator::LinkText("变更备案"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Id("change-form"))
-        .await
-        .unwrap();
+    follow(&c, Locator::LinkText("变更备案"), "change-form").await;
     let name = c
         .find(Locator::Css("input[data-path='websites[0].name']"))
         .await
@@ -390,6 +363,13 @@ async fn customer_fixes_operator_approves_row_returns_to_normal() {
         "a retry button for the undecided filing"
     );
     shot(&c, "runs").await;
+    follow(
+        &c,
+        Locator::Css("#runs tr:last-child a[href^='/ops/runs/']"),
+        "run-summary",
+    )
+    .await;
+    shot(&c, "run").await;
     logout(&c).await;
 
     // Back to the customer: the row is 正常 again.
