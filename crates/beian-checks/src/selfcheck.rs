@@ -12,6 +12,7 @@
 use std::net::IpAddr;
 
 use beian_domain::catalogue::Scope;
+use beian_domain::filing::EntityKind;
 use beian_domain::ident::{DomainName, IcpFilingNumber};
 use beian_domain::{CheckId, Filing, Finding};
 
@@ -39,10 +40,18 @@ pub enum SelfCheckError {
     /// The 主办单位's name is empty or too long.
     #[error("主办单位名称不能为空，也不能超过 100 个字")]
     Owner,
+    /// The entity kind is none of the known ones.
+    #[error("主体性质“{0}”无效：可用 企业、个人、政府机关、其他组织")]
+    Kind(String),
+}
+
+/// Reads an entity kind as a self-check takes it: the Chinese label or the English code.
+pub fn parse_kind(text: &str) -> Result<EntityKind, SelfCheckError> {
+    EntityKind::parse(text).ok_or_else(|| SelfCheckError::Kind(text.trim().to_owned()))
 }
 
 /// 自查信息 — what a site owner tells the self-check.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SelfCheckFacts {
     /// The domain, e.g. `example.cn` (trimmed, lower-cased, a final dot dropped).
     pub domain: String,
@@ -50,6 +59,9 @@ pub struct SelfCheckFacts {
     pub filing_number: String,
     /// 网站名称 as filed.
     pub site_name: String,
+    /// 主体性质: which naming and content rules apply (企业 unless said otherwise; the
+    /// answer says which was used).
+    pub kind: EntityKind,
     /// 主办单位名称, if given: the copyright line is then judged against it.
     pub owner: Option<String>,
     /// The filed IPs (网站接入 IP), if given: the DNS answers are then judged against them.
@@ -63,6 +75,7 @@ impl SelfCheckFacts {
             domain: domain.to_owned(),
             filing_number: filing_number.to_owned(),
             site_name: site_name.to_owned(),
+            kind: EntityKind::Company,
             owner: None,
             ips: Vec::new(),
         }
@@ -105,12 +118,18 @@ impl SelfCheckFacts {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let site_number = number.is_site().then(|| number.as_str().to_string());
+        // Placeholders no shown check reads, of the certificate the kind usually has.
+        let (certificate_type, certificate_number) = if self.kind == EntityKind::Personal {
+            ("居民身份证", "110101199001011234")
+        } else {
+            ("统一社会信用代码", "91110000000000000X")
+        };
         let body = serde_json::json!({
             "entity": {
-                "kind": "企业",
+                "kind": self.kind.code(),
                 "name": owner,
-                "certificate_type": "统一社会信用代码",
-                "certificate_number": "91110000000000000X",
+                "certificate_type": certificate_type,
+                "certificate_number": certificate_number,
                 "filing_number": number.entity_number().as_str(),
                 "principal": {
                     "name": "自查", "id_type": "居民身份证", "id_number": "110101199001011234",
@@ -137,10 +156,18 @@ impl SelfCheckFacts {
                 "未提供备案的接入 IP，无法比对域名解析结果",
             ));
         }
-        if self.owner.is_none() {
+        // A personal site is judged on what it shows, whoever runs it; a unit's site on
+        // whether its copyright line names the unit.
+        if self.owner.is_none() && self.kind != EntityKind::Personal {
             missing.push((
                 CheckId::SiteContentMismatch,
                 "未提供主办单位名称，无法比对首页版权声明",
+            ));
+        }
+        if self.kind == EntityKind::Personal {
+            missing.push((
+                CheckId::SiteContentDescription,
+                "自查不填写网站内容描述，无法核对",
             ));
         }
         missing
@@ -238,5 +265,24 @@ mod tests {
         assert!(full.not_judged().is_empty());
         assert!(full.shown(&finding(CheckId::SiteIpMismatch)));
         assert!(full.shown(&finding(CheckId::SiteContentMismatch)));
+        // A personal site's content is judged without a unit's name; its description,
+        // which a self-check does not take, is not.
+        let personal = SelfCheckFacts {
+            kind: EntityKind::Personal,
+            ..SelfCheckFacts::new("example.cn", "京ICP备2024012345号", "示例网站")
+        };
+        assert!(personal.shown(&finding(CheckId::SiteContentMismatch)));
+        assert!(!personal.shown(&finding(CheckId::SiteContentDescription)));
+        assert_eq!(personal.filing().unwrap().entity.kind, EntityKind::Personal);
+    }
+
+    #[test]
+    fn kinds_are_read_in_either_language() {
+        assert_eq!(parse_kind("个人"), Ok(EntityKind::Personal));
+        assert_eq!(parse_kind(" government "), Ok(EntityKind::Government));
+        assert_eq!(
+            parse_kind("公司").unwrap_err().to_string(),
+            "主体性质“公司”无效：可用 企业、个人、政府机关、其他组织"
+        );
     }
 }

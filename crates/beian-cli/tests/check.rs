@@ -298,6 +298,19 @@ fn a_site_owner_checks_a_site_from_its_domain_number_and_name() {
     assert_eq!(statuses(&report, "site.ip_mismatch"), ["fail"]);
     assert_eq!(statuses(&report, "site.content_mismatch"), ["fail"]);
 
+    // As a personal site, the same homepage carries a company's copyright line: judged
+    // without a unit's name, and failed; the description a self-check does not take is
+    // listed as not judged.
+    let (output, report) = run("云帆数据", &["--kind", "个人"]);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    assert_eq!(report["site"]["kind"], "personal");
+    assert_eq!(statuses(&report, "site.content_mismatch"), ["fail"]);
+    assert!(
+        skipped_ids(&report)
+            .iter()
+            .any(|s| s == "site.content_description")
+    );
+
     // A filed name the homepage's title does not carry fails, with exit 1.
     let (output, report) = run("星海网络", &[]);
     assert_eq!(output.status.code(), Some(1), "{report:#}");
@@ -321,6 +334,19 @@ fn a_site_owner_checks_a_site_from_its_domain_number_and_name() {
             "备案号“ICP123”无效",
         ),
         (vec!["--site", "example.cn", "--name", "x"], "--icp"),
+        (
+            vec![
+                "--site",
+                "example.cn",
+                "--icp",
+                "京ICP备2024012345号",
+                "--name",
+                "x",
+                "--kind",
+                "公司",
+            ],
+            "主体性质“公司”无效",
+        ),
         (
             vec![
                 "--site",

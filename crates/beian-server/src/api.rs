@@ -929,7 +929,7 @@ pub async fn run_selfcheck(
     }
     // Bad input is answered as such whether or not the engine is on.
     req.facts()
-        .filing()
+        .and_then(|facts| facts.filing())
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let engine = state.engine.as_ref().ok_or_else(|| {
         ApiError::new(

@@ -1062,6 +1062,7 @@ async fn selfcheck_run(
         domain: form_get(&form, "domain").unwrap_or("").to_string(),
         filing_number: form_get(&form, "filing_number").unwrap_or("").to_string(),
         site_name: form_get(&form, "site_name").unwrap_or("").to_string(),
+        entity_kind: form_get(&form, "entity_kind").map(str::to_string),
         owner: form_get(&form, "owner").map(str::to_string),
         // One box for the IPs: separated by commas (either width), semicolons or spaces.
         ips: ips
@@ -1077,6 +1078,7 @@ async fn selfcheck_run(
             "form": {
                 "domain": req.domain, "filing_number": req.filing_number,
                 "site_name": req.site_name, "owner": req.owner, "ips": ips,
+                "entity_kind": req.entity_kind,
             },
         }),
     );

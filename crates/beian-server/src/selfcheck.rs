@@ -7,6 +7,7 @@
 
 pub use beian_checks::selfcheck::{SelfCheckError, SelfCheckFacts};
 use beian_domain::Finding;
+use beian_domain::filing::EntityKind;
 use beian_engine::Engine;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,9 @@ pub struct SelfCheckRequest {
     pub filing_number: String,
     /// 备案的网站名称.
     pub site_name: String,
+    /// 主体性质（可选）：企业（默认）、个人、政府机关或其他组织，决定网站名称和内容按哪类规则核对.
+    #[serde(default)]
+    pub entity_kind: Option<String>,
     /// 主办单位名称（可选）：给出时核对首页版权声明.
     #[serde(default)]
     pub owner: Option<String>,
@@ -30,9 +34,14 @@ pub struct SelfCheckRequest {
 }
 
 impl SelfCheckRequest {
-    /// The facts the shared self-check reads.
-    pub fn facts(&self) -> SelfCheckFacts {
-        SelfCheckFacts {
+    /// The facts the shared self-check reads; an unknown entity kind is refused.
+    pub fn facts(&self) -> Result<SelfCheckFacts, SelfCheckError> {
+        let kind = match self.entity_kind.as_deref().map(str::trim) {
+            None | Some("") => EntityKind::Company,
+            Some(text) => beian_checks::selfcheck::parse_kind(text)?,
+        };
+        Ok(SelfCheckFacts {
+            kind,
             owner: self
                 .owner
                 .as_ref()
@@ -40,7 +49,7 @@ impl SelfCheckRequest {
                 .cloned(),
             ips: self.ips.clone(),
             ..SelfCheckFacts::new(&self.domain, &self.filing_number, &self.site_name)
-        }
+        })
     }
 }
 
@@ -48,6 +57,8 @@ impl SelfCheckRequest {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SelfCheckResult {
     pub domain: String,
+    /// 按哪类主体的规则核对（`company`、`personal`、`government`、`other`）.
+    pub entity_kind: String,
     pub filing_number: String,
     pub site_name: String,
     /// Number of failing checks.
@@ -75,7 +86,7 @@ pub async fn run(
     req: &SelfCheckRequest,
     today: NaiveDate,
 ) -> Result<SelfCheckResult, SelfCheckError> {
-    let facts = req.facts();
+    let facts = req.facts()?;
     let filing = facts.filing()?;
     let report = engine.check(&filing, today).await;
     let findings: Vec<&Finding> = report.findings.iter().filter(|f| facts.shown(f)).collect();
@@ -98,6 +109,7 @@ pub async fn run(
         .collect();
     Ok(SelfCheckResult {
         domain: filing.websites[0].domains[0].clone(),
+        entity_kind: facts.kind.code().to_owned(),
         filing_number: req.filing_number.trim().to_string(),
         site_name: req.site_name.trim().to_string(),
         failed: findings

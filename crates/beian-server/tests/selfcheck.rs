@@ -32,7 +32,7 @@ async fn the_self_check_judges_sandbox_sites_and_is_rate_limited() {
     let engine = common::sandbox_engine(&sandbox, Duration::from_secs(2), Duration::from_secs(5));
     let w = world("selfcheck", |c| {
         c.engine = Some(engine);
-        c.selfcheck_per_minute = 4;
+        c.selfcheck_per_minute = 5;
     })
     .await;
     let sites = &sandbox.world().sites;
@@ -108,7 +108,7 @@ async fn the_self_check_judges_sandbox_sites_and_is_rate_limited() {
             .all(|f| f["check"].as_str().unwrap().starts_with("site."))
     );
 
-    // Bad input names the field; the fifth request in the minute is refused.
+    // Bad input names the field; the sixth request in the minute is refused.
     let resp = ask(
         json!({"domain": "not a domain", "filing_number": "京ICP备2024012345号", "site_name": "x"}),
     )
@@ -117,6 +117,18 @@ async fn the_self_check_judges_sandbox_sites_and_is_rate_limited() {
     assert_eq!(resp.status(), 400);
     let body: Value = resp.json().await.unwrap();
     assert!(body["error"]["message"].as_str().unwrap().contains("域名"));
+    let mut bad_kind = request(None);
+    bad_kind["entity_kind"] = json!("公司");
+    let resp = ask(bad_kind).await.unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("主体性质“公司”无效"),
+        "{body}"
+    );
     let resp = ask(request(None)).await.unwrap();
     assert_eq!(resp.status(), 429);
 

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use beian_checks::selfcheck::SelfCheckFacts;
+use beian_domain::filing::EntityKind;
 use beian_domain::finding::any_failed;
 use beian_engine::Engine;
 use chrono::NaiveDate;
@@ -30,6 +31,9 @@ pub struct Args {
     /// 网站自查的网站名称（备案时填写的名称）
     #[arg(long, value_name = "NAME", requires = "site")]
     name: Option<String>,
+    /// 网站自查：主体性质（企业、个人、政府机关、其他组织），决定网站名称和内容按哪类规则核对
+    #[arg(long, value_name = "KIND", default_value = "企业", requires = "site", value_parser = parse_kind)]
+    kind: EntityKind,
     /// 网站自查：主办单位名称（可选），给出时核对首页版权声明
     #[arg(long, value_name = "NAME", requires = "site")]
     owner: Option<String>,
@@ -55,6 +59,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let subject = match (&args.filing, &args.site) {
         (Some(path), _) => Subject::File(path.clone()),
         (None, Some(domain)) => Subject::Site(SelfCheckFacts {
+            kind: args.kind,
             owner: args.owner.clone(),
             ips: args.ips.clone(),
             ..SelfCheckFacts::new(
@@ -113,6 +118,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                     let site = &filing.websites[0];
                     value["site"] = json!({
                         "domain": site.domains[0],
+                        "kind": facts.kind.code(),
                         "filing_number": facts.filing_number.trim(),
                         "name": site.name,
                         "owner": facts.owner.is_some().then(|| filing.entity.name.clone()),
@@ -136,11 +142,12 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                 Subject::Site(facts) => {
                     let site = &filing.websites[0];
                     println!(
-                        "{}  {}（备案号 {}，网站名称 {}）  核查日期 {}\n",
+                        "{}  {}（备案号 {}，网站名称 {}，按{}规则）  核查日期 {}\n",
                         paint.bold("网站自查"),
                         site.domains[0],
                         facts.filing_number.trim(),
                         site.name,
+                        facts.kind.label(),
                         today.format("%Y-%m-%d")
                     );
                 }
@@ -163,4 +170,9 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Clean
     })
+}
+
+/// `--kind`: the Chinese label or the English code of an entity kind.
+fn parse_kind(text: &str) -> Result<EntityKind, String> {
+    beian_checks::selfcheck::parse_kind(text).map_err(|e| e.to_string())
 }
