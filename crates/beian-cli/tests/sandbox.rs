@@ -135,6 +135,32 @@ fn a_sweep_short_of_open_files_blames_no_site() {
     );
     let (_, report) = score(&out.join("truth.jsonl"), &results);
     assert_eq!(report["extra"], serde_json::json!([]), "{report:#}");
+    // A line's status says the worst of its findings: nothing failed but something left
+    // undecided is not a pass.
+    let mut undecided_only = 0;
+    for line in text.lines() {
+        let result: Value = serde_json::from_str(line).expect("json");
+        let statuses: Vec<&str> = result["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| f["status"].as_str().expect("status"))
+            .collect();
+        let expected = if statuses.contains(&"fail") {
+            "fail"
+        } else if statuses.contains(&"inconclusive") {
+            undecided_only += 1;
+            "inconclusive"
+        } else {
+            "pass"
+        };
+        assert_eq!(result["status"], expected, "{line}");
+    }
+    assert!(undecided_only > 0, "no filing was left undecided alone");
+    assert!(
+        String::from_utf8_lossy(&sweep.stdout).contains("--retry-inconclusive"),
+        "the summary points to the retry"
+    );
     let retried = text
         .lines()
         .filter(|l| {

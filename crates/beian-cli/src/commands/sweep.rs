@@ -279,6 +279,7 @@ async fn sweep(
         let record = match &result {
             LineResult::Checked { entity, findings } => {
                 let failed = findings.iter().any(|f| f.status == Status::Fail);
+                let undecided = findings.iter().any(|f| f.status == Status::Inconclusive);
                 let shown: Vec<&Finding> = findings
                     .iter()
                     .filter(|f| args.all_findings || f.status != Status::Pass)
@@ -286,7 +287,14 @@ async fn sweep(
                 let mut record = json!({
                     "line": line,
                     "entity": entity,
-                    "status": if failed { "fail" } else { "pass" },
+                    // A filing nothing failed but something left undecided has not passed.
+                    "status": if failed {
+                        "fail"
+                    } else if undecided {
+                        "inconclusive"
+                    } else {
+                        "pass"
+                    },
                     "findings": shown,
                 });
                 if !registries.is_empty() {
@@ -320,6 +328,8 @@ struct Summary {
     checked: usize,
     invalid: usize,
     failed_filings: usize,
+    /// Filings nothing failed but something left undecided.
+    undecided_filings: usize,
     by_check: BTreeMap<&'static str, [usize; 3]>,
     started: Instant,
 }
@@ -333,6 +343,7 @@ impl Summary {
             checked: 0,
             invalid: 0,
             failed_filings: 0,
+            undecided_filings: 0,
             by_check: BTreeMap::new(),
             started: Instant::now(),
         }
@@ -345,6 +356,8 @@ impl Summary {
                 self.checked += 1;
                 if findings.iter().any(|f| f.status == Status::Fail) {
                     self.failed_filings += 1;
+                } else if findings.iter().any(|f| f.status == Status::Inconclusive) {
+                    self.undecided_filings += 1;
                 }
                 for finding in findings {
                     let slot = match finding.status {
@@ -377,6 +390,12 @@ impl Summary {
         );
         if self.retried > 0 {
             println!("  其中 {} 份上次有无法判断项，本次重新核查", self.retried);
+        }
+        if self.undecided_filings > 0 {
+            println!(
+                "  没有不通过项、但有无法判断项的备案 {} 份：原因消除后可加 --retry-inconclusive 只重新核查有无法判断项的备案",
+                self.undecided_filings
+            );
         }
         println!("  用时 {elapsed:.1} 秒，{rate:.1} 份/秒");
         if !self.by_check.is_empty() {
