@@ -294,10 +294,13 @@ pub struct RunDiff {
     pub new: Vec<FindingRecord>,
     /// Failing in both (the second run's record).
     pub persisting: Vec<FindingRecord>,
-    /// Failing in the first run, not failing in the second (the first run's record);
-    /// only filings the second run recorded count, so a partial run resolves nothing
-    /// it did not look at.
+    /// Failing in the first run, neither failing nor undecided in the second (the first
+    /// run's record); only filings the second run recorded count, so a partial run
+    /// resolves nothing it did not look at.
     pub resolved: Vec<FindingRecord>,
+    /// Failing in the first run, inconclusive in the second (the second run's record, which
+    /// says why): not shown fixed, not shown still failing.
+    pub undecided: Vec<FindingRecord>,
 }
 
 /// 整改单 — a stored rectification order.

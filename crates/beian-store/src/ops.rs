@@ -1459,6 +1459,13 @@ pub(crate) async fn diff_runs(pool: &Pool<Db>, scope: Scope, a: i64, b: i64) -> 
     let resolved_sql = "SELECT g.* FROM findings g WHERE g.run_id = $2 AND g.status = 'fail' \
         AND EXISTS (SELECT 1 FROM run_filings r WHERE r.run_id = $1 AND r.filing_id = g.filing_id) \
         AND NOT EXISTS (SELECT 1 FROM findings h WHERE h.run_id = $1 AND h.filing_id = g.filing_id \
+        AND h.fingerprint = g.fingerprint AND h.status IN ('fail', 'inconclusive')) \
+        AND ($3 IS NULL OR EXISTS (SELECT 1 FROM filings x WHERE x.id = g.filing_id AND x.customer_id = $3)) \
+        ORDER BY g.filing_id, g.id";
+    let undecided_sql = "SELECT g.* FROM findings g WHERE g.run_id = $1 AND g.status = 'inconclusive' \
+        AND EXISTS (SELECT 1 FROM findings h WHERE h.run_id = $2 AND h.filing_id = g.filing_id \
+        AND h.fingerprint = g.fingerprint AND h.status = 'fail') \
+        AND NOT EXISTS (SELECT 1 FROM findings h WHERE h.run_id = $1 AND h.filing_id = g.filing_id \
         AND h.fingerprint = g.fingerprint AND h.status = 'fail') \
         AND ($3 IS NULL OR EXISTS (SELECT 1 FROM filings x WHERE x.id = g.filing_id AND x.customer_id = $3)) \
         ORDER BY g.filing_id, g.id";
@@ -1467,6 +1474,7 @@ pub(crate) async fn diff_runs(pool: &Pool<Db>, scope: Scope, a: i64, b: i64) -> 
         (new_sql, &mut diff.new),
         (persisting_sql, &mut diff.persisting),
         (resolved_sql, &mut diff.resolved),
+        (undecided_sql, &mut diff.undecided),
     ] {
         let rows = sqlx::query(sql)
             .bind(b)

@@ -436,14 +436,39 @@ async fn findings_history_and_run_diff(store: Store) {
     assert_eq!(checks(&diff.new), ["site.footer_number"]);
     assert_eq!(checks(&diff.persisting), ["site.footer_link"]);
     assert_eq!(checks(&diff.resolved), ["site.title_mismatch"]);
+    assert!(diff.undecided.is_empty());
     assert_eq!(diff.resolved[0].filing_id, f1);
     assert_eq!(diff.persisting[0].run_id, b);
     assert_eq!(diff.resolved[0].run_id, a);
 
+    // Run c cannot decide y (its source did not answer): not resolved, undecided.
+    let c = store
+        .create_run(
+            "sweep",
+            &json!({"n": 1}),
+            1,
+            &system(),
+            t0() + Duration::days(2),
+        )
+        .await
+        .expect("run c");
+    let mut undecided_y = y.clone();
+    undecided_y.status = Status::Inconclusive;
+    store
+        .record_findings(c, f1, &[undecided_y], t0() + Duration::days(2))
+        .await
+        .expect("c f1");
+    let diff = store.diff_runs(Scope::All, b, c).await.expect("diff");
+    assert_eq!(checks(&diff.resolved), ["site.footer_number"]);
+    assert_eq!(checks(&diff.undecided), ["site.footer_link"]);
+    assert_eq!(diff.undecided[0].run_id, c);
+    assert!(diff.new.is_empty() && diff.persisting.is_empty());
+
     let history = store.filing_history(Scope::All, f1).await.expect("history");
-    assert_eq!(history.len(), 5);
-    assert_eq!(history[0].run_id, b, "newest run first");
-    assert_eq!(history[0].evidence[0]["label"], "首页标题");
+    assert_eq!(history.len(), 6);
+    assert_eq!(history[0].run_id, c, "newest run first");
+    assert_eq!(history[1].run_id, b);
+    assert_eq!(history[1].evidence[0]["label"], "首页标题");
     let by_check = store.failures_by_check(Scope::All, a).await.expect("q");
     assert_eq!(
         by_check,

@@ -61,7 +61,7 @@ enum Action {
         #[command(flatten)]
         format: FormatArg,
     },
-    /// 比较两个批次：新出现、仍存在和已解决的不通过项
+    /// 比较两个批次：新出现、仍存在、已解决和无法判断（后一批次未能得出结论）的不通过项
     Diff {
         /// 较早的批次编号
         a: i64,
@@ -246,18 +246,21 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                     "new": diff.new.iter().map(finding_json).collect::<Vec<_>>(),
                     "persisting": diff.persisting.iter().map(finding_json).collect::<Vec<_>>(),
                     "resolved": diff.resolved.iter().map(finding_json).collect::<Vec<_>>(),
+                    "undecided": diff.undecided.iter().map(finding_json).collect::<Vec<_>>(),
                 }))?,
                 Format::Text => {
                     println!(
-                        "批次 {a} → {b}：新出现 {} 项，仍存在 {} 项，已解决 {} 项",
+                        "批次 {a} → {b}：新出现 {} 项，仍存在 {} 项，已解决 {} 项，无法判断 {} 项",
                         diff.new.len(),
                         diff.persisting.len(),
-                        diff.resolved.len()
+                        diff.resolved.len(),
+                        diff.undecided.len()
                     );
                     for (label, list) in [
                         ("新出现", &diff.new),
                         ("仍存在", &diff.persisting),
                         ("已解决", &diff.resolved),
+                        ("无法判断", &diff.undecided),
                     ] {
                         for f in list {
                             println!(
