@@ -961,7 +961,7 @@ pub fn selfcheck_view(r: &SelfCheckResult) -> Value {
             v
         })
         .collect();
-    json!({"domain": r.domain, "failed": r.failed, "findings": findings, "not_judged": r.not_judged})
+    json!({"domain": r.domain, "failed": r.failed, "inconclusive": r.inconclusive, "findings": findings, "not_judged": r.not_judged})
 }
 
 /// 网站自查 (public, rate-limited): the live site checks for one domain.

@@ -63,6 +63,8 @@ pub struct SelfCheckResult {
     pub site_name: String,
     /// Number of failing checks.
     pub failed: usize,
+    /// Number of checks that could not be decided (a source that did not answer).
+    pub inconclusive: usize,
     #[schema(value_type = Vec<Object>)]
     pub findings: Vec<serde_json::Value>,
     /// 未核查的项目及原因（缺少所需信息或数据源未配置）.
@@ -115,6 +117,10 @@ pub async fn run(
         failed: findings
             .iter()
             .filter(|f| f.status == beian_domain::Status::Fail)
+            .count(),
+        inconclusive: findings
+            .iter()
+            .filter(|f| f.status == beian_domain::Status::Inconclusive)
             .count(),
         findings: findings
             .into_iter()

@@ -170,4 +170,24 @@ mod tests {
     fn every_template_compiles() {
         let _ = Views::new();
     }
+
+    #[test]
+    fn a_self_check_with_undecided_items_is_not_shown_as_passing() {
+        let views = Views::new();
+        let page = |failed: u32, inconclusive: u32| {
+            let ctx = serde_json::json!({
+                "form": {}, "limit": 6,
+                "result": {"domain": "example.cn", "failed": failed, "inconclusive": inconclusive,
+                           "findings": [], "not_judged": []},
+            });
+            views
+                .render("selfcheck.html", Value::from(minijinja::value::Serde(ctx)))
+                .expect("renders")
+                .0
+        };
+        assert!(page(0, 0).contains("全部通过"));
+        let undecided = page(0, 2);
+        assert!(undecided.contains("2 项无法判断") && !undecided.contains("全部通过"));
+        assert!(page(1, 2).contains("1 项不通过"));
+    }
 }
