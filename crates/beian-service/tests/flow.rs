@@ -290,17 +290,7 @@ async fn flow(store: Store) {
     let order_now = store.order(Scope::All, order.id).await.unwrap().unwrap();
     assert_eq!(order_now.state, "rechecking");
     // ... and the scheduler queues the re-check again.
-    let ticked = tick(
-        &orders,
-        &SchedulerOptions {
-            period: None,
-            batch: 100,
-        },
-        &Who::system("scheduler"),
-        Utc::now(),
-    )
-    .await
-    .expect("tick");
+    let ticked = scheduler_tick(&orders).await;
     assert_eq!(ticked.rechecks_queued, 1);
 
     // The re-check runs on the changed filing and passes.
@@ -326,8 +316,14 @@ async fn flow(store: Store) {
     assert_eq!(report.broken, None, "{report:?}");
 
     // The scheduler finds nothing overdue and nothing to re-check.
-    let ticked = tick(
-        &orders,
+    let ticked = scheduler_tick(&orders).await;
+    assert_eq!((ticked.overdue, ticked.rechecks_queued), (0, 0));
+}
+
+/// One tick of the scheduler without periodic runs.
+async fn scheduler_tick(orders: &Orders) -> beian_service::scheduler::TickReport {
+    tick(
+        orders,
         &SchedulerOptions {
             period: None,
             batch: 100,
@@ -336,8 +332,7 @@ async fn flow(store: Store) {
         Utc::now(),
     )
     .await
-    .expect("tick");
-    assert_eq!((ticked.overdue, ticked.rechecks_queued), (0, 0));
+    .expect("tick")
 }
 
 /// The offline judges, with one check's findings undecided: its source did not answer.
