@@ -128,6 +128,7 @@ fn workflow(db: &TestDb) {
     );
     // The offline judges decide everything: a retry of the run has nothing to check.
     assert_eq!(shown["inconclusive_filings"], 0, "{shown}");
+    assert_eq!(shown["stalled"], false, "{shown}");
     let retry = db.json(&[
         "run",
         "start",

@@ -734,6 +734,9 @@ async fn run_page(
     } else {
         json!({"label": "全部备案"})
     };
+    let stalled = beian_service::run_is_stalled(&state.store, &run)
+        .await
+        .map_err(crate::glue::service_error)?;
     let ctx = ops_ctx(&state, &c, "runs", &format!("核查批次 #{id}")).await?;
     render(
         "run.html",
@@ -744,7 +747,8 @@ async fn run_page(
                 "failures": failures,
                 "started_by": started_by,
                 "scope": scope,
-                "refresh": (run.status == "running").then_some(5),
+                "refresh": (run.status == "running" && !stalled).then_some(5),
+                "stalled": stalled.then(|| run.total - run.done),
             }),
         ),
     )

@@ -1249,6 +1249,25 @@ async fn staff_check_again_only_what_a_run_left_undecided() {
             "{needle} missing from the run's page"
         );
     }
+    assert!(!detail.contains("id=\"stalled\""));
+    // A run started and counted whose jobs were never queued says so, and how to mend it.
+    let stalled = w
+        .store()
+        .create_run(
+            "sweep",
+            &json!({"status": null}),
+            2,
+            &beian_store::Actor::system("test"),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let detail = page_text(&operator, w.url(&format!("/ops/runs/{stalled}"))).await;
+    assert!(
+        detail.contains("id=\"stalled\"")
+            && detail.contains(&format!("beian run requeue {stalled}")),
+        "the stalled run's page"
+    );
     let missing = operator
         .get(w.url("/ops/runs/999999"))
         .send()

@@ -16,5 +16,5 @@ pub mod worker;
 pub use orders::{Orders, RecheckEffect, ServiceError, Who};
 pub use worker::{
     PlannedRun, RETRY_RUN, RunOf, Spread, Verifier, VerifyJob, Worker, WorkerOptions, plan_run,
-    queue_run, requeue_run, start_run,
+    queue_run, requeue_run, run_is_stalled, start_run,
 };

@@ -231,6 +231,17 @@ pub async fn queue_run(
     Ok(queued)
 }
 
+/// Whether a run is stalled: still running, short of its total, and with no job of it
+/// waiting or being done. Its queueing was cut short, or jobs of it went to the dead
+/// letters; [`requeue_run`] queues what it misses.
+pub async fn run_is_stalled(store: &Store, run: &beian_store::Run) -> Result<bool, ServiceError> {
+    if run.status != "running" || run.kind == crate::orders::RECHECK_RUN || run.done >= run.total {
+        return Ok(false);
+    }
+    let prefix = format!("verify:{}:", run.id);
+    Ok(!store.has_pending_with_prefix(VERIFY_QUEUE, &prefix).await?)
+}
+
 /// Queues again what a run is missing: after its queueing was cut short (the process was
 /// killed while queueing a million filings), the jobs of the filings it has neither
 /// recorded nor pending. Returns how many were queued.
@@ -272,7 +283,7 @@ fn verification_job(run_id: i64, filing_id: i64, run_at: DateTime<Utc>) -> NewJo
         payload: serde_json::to_value(VerifyJob { run_id, filing_id })
             .unwrap_or(serde_json::Value::Null),
         run_at,
-        dedupe_key: Some(format!("verify:{run_id}:{filing_id}")),
+        dedupe_key: Some(format!("verify:{run_id}:{filing_id}")), // see `run_is_stalled`
         max_attempts: 5,
     }
 }

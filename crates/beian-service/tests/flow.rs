@@ -14,7 +14,7 @@ use beian_domain::{CheckId, Filing, Finding};
 use beian_service::scheduler::{SchedulerOptions, tick};
 use beian_service::{
     Orders, RunOf, ServiceError, Spread, Verifier, Who, Worker, WorkerOptions, plan_run,
-    requeue_run, start_run,
+    requeue_run, run_is_stalled, start_run,
 };
 use beian_store::{Actor, NewAccount, NewCustomer, Scope, Store};
 use chrono::{NaiveDate, Utc};
@@ -485,10 +485,19 @@ async fn requeue_flow(store: Store) {
     .await
     .expect("plan");
     assert_eq!(planned.total, 2);
+    let stalled = |id| {
+        let store = store.clone();
+        async move {
+            let run = store.run(id).await.expect("q").expect("run");
+            run_is_stalled(&store, &run).await.expect("stalled")
+        }
+    };
+    assert!(stalled(planned.id).await, "nothing queued, nothing done");
     assert_eq!(
         requeue_run(&store, planned.id, now).await.expect("requeue"),
         2
     );
+    assert!(!stalled(planned.id).await, "its jobs wait");
     assert_eq!(
         requeue_run(&store, planned.id, now).await.expect("again"),
         0,
@@ -500,6 +509,7 @@ async fn requeue_flow(store: Store) {
         .expect("worker");
     let run = store.run(planned.id).await.expect("q").expect("run");
     assert_eq!((run.done, run.status.as_str()), (2, "finished"));
+    assert!(!stalled(planned.id).await, "finished");
     assert_eq!(requeue_run(&store, planned.id, now).await.expect("done"), 0);
 
     assert!(matches!(

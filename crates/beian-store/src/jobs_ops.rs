@@ -79,6 +79,24 @@ pub(crate) async fn inconclusive_filing_count(pool: &Pool<Db>, run_id: i64) -> R
     .await?)
 }
 
+/// Whether a queue holds a pending (queued or running) job whose dedupe key starts with
+/// `prefix` (which must hold no `%` or `_`).
+pub(crate) async fn has_pending_with_prefix(
+    pool: &Pool<Db>,
+    queue: &str,
+    prefix: &str,
+) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM jobs WHERE queue = $1 AND state IN ('queued', 'running') \
+         AND dedupe_key LIKE $2 LIMIT 1",
+    )
+    .bind(queue)
+    .bind(format!("{prefix}%"))
+    .fetch_optional(pool)
+    .await?;
+    Ok(found.is_some())
+}
+
 /// Inserts jobs in one transaction; a job whose dedupe key is pending is skipped, as
 /// [`enqueue`] does. Returns how many were inserted.
 pub(crate) async fn enqueue_many(

@@ -807,6 +807,12 @@ impl Store {
         dispatch!(self, job_counts(queue))
     }
 
+    /// Whether a queue holds a pending (queued or running) job whose dedupe key starts
+    /// with `prefix` (no `%` or `_` in it): how a run tells whether work of it is waiting.
+    pub async fn has_pending_with_prefix(&self, queue: &str, prefix: &str) -> Result<bool> {
+        dispatch!(self, has_pending_with_prefix(queue, prefix))
+    }
+
     /// A queue's dead letters.
     pub async fn dead_jobs(&self, queue: &str, limit: i64) -> Result<Vec<Job>> {
         dispatch!(self, dead_jobs(queue, limit))

@@ -3,7 +3,7 @@
 //! `start` only queues a job per filing; `beian worker` processes (any number, on any
 //! machine sharing the database) do them.
 
-use beian_service::{RETRY_RUN, RunOf, Spread, requeue_run, start_run};
+use beian_service::{RETRY_RUN, RunOf, Spread, requeue_run, run_is_stalled, start_run};
 use beian_store::{Actor, FindingRecord, Run, Scope};
 use chrono::Utc;
 use serde_json::json;
@@ -33,7 +33,7 @@ enum Action {
         #[command(flatten)]
         format: FormatArg,
     },
-    /// 补排任务：批次排队时进程被中断的，为尚未核查、也不在队列中的备案补排核查任务
+    /// 补排任务：为批次中尚未核查、也不在队列中的备案补排核查任务（排队时进程被中断，或任务进入死信）
     Requeue {
         /// 批次编号
         id: i64,
@@ -205,11 +205,13 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                 .ok_or_else(|| anyhow::anyhow!("核查批次 {id} 不存在"))?;
             let failures = store.failures_by_check(Scope::All, *id).await?;
             let undecided = store.inconclusive_filing_count(*id).await?;
+            let stalled = run_is_stalled(&store, &run).await?;
             store.close().await;
             match format.format {
                 Format::Json => {
                     let mut value = run_json(&run);
                     value["inconclusive_filings"] = json!(undecided);
+                    value["stalled"] = json!(stalled);
                     value["failures_by_check"] = json!(
                         failures
                             .iter()
@@ -222,6 +224,12 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                     println!("{}", run_line(&run));
                     for count in &failures {
                         println!("  {}：{} 项不通过", count.key, count.count);
+                    }
+                    if stalled {
+                        println!(
+                            "  还有 {} 份备案既未核查、也不在任务队列中（排队时进程被中断，或任务多次失败进入死信）；可用 beian run requeue {id} 补排",
+                            run.total - run.done
+                        );
                     }
                     if undecided > 0 {
                         println!(
