@@ -1325,6 +1325,13 @@ async fn staff_check_again_only_what_a_run_left_undecided() {
         format!("operator:{}", w.operator),
         "the audit names the operator"
     );
+    let detail = page_text(&operator, w.url(&format!("/ops/runs/{}", retry.id))).await;
+    assert!(
+        detail.contains("重查无法判断项")
+            && detail.contains(&format!("href=\"/ops/runs/{run}\""))
+            && detail.contains(&format!("operator:{}", w.operator)),
+        "the retry run's page names what it retries and who started it"
+    );
 
     // A run with nothing undecided offers no button and refuses the request.
     let clean = finished_run(&w, &[]).await;
