@@ -317,59 +317,30 @@ fn a_site_owner_checks_a_site_from_its_domain_number_and_name() {
     assert_eq!(statuses(&report, "site.title_mismatch"), ["fail"]);
 
     // Bad facts are refused with the field and value, before any lookup.
+    const NUMBER: &str = "京ICP备2024012345号";
+    let facts = |domain: &'static str, icp: &'static str, extra: &[&'static str]| {
+        let mut args = vec!["--site", domain, "--icp", icp, "--name", "x"];
+        args.extend_from_slice(extra);
+        args
+    };
     for (args, want) in [
-        (
-            vec![
-                "--site",
-                "not a domain",
-                "--icp",
-                "京ICP备2024012345号",
-                "--name",
-                "x",
-            ],
-            "域名“not a domain”无效",
-        ),
-        (
-            vec!["--site", "example.cn", "--icp", "ICP123", "--name", "x"],
-            "备案号“ICP123”无效",
-        ),
+        (facts("not a domain", NUMBER, &[]), "域名“not a domain”无效"),
+        (facts("example.cn", "ICP123", &[]), "备案号“ICP123”无效"),
         (vec!["--site", "example.cn", "--name", "x"], "--icp"),
         (
-            vec![
-                "--site",
-                "example.cn",
-                "--icp",
-                "京ICP备2024012345号",
-                "--name",
-                "x",
-                "--kind",
-                "公司",
-            ],
+            facts("example.cn", NUMBER, &["--kind", "公司"]),
             "主体性质“公司”无效",
         ),
         (
-            vec![
-                "--site",
-                "example.cn",
-                "--icp",
-                "京ICP备2024012345号",
-                "--name",
-                "x",
-                "--ip",
-                "1.2.3",
-            ],
+            facts("example.cn", NUMBER, &["--ip", "1.2.3"]),
             "IP 地址“1.2.3”无效",
         ),
         (
-            vec![
-                "examples/company.jsonc",
-                "--site",
-                "example.cn",
-                "--icp",
-                "京ICP备2024012345号",
-                "--name",
-                "x",
-            ],
+            [
+                vec!["examples/company.jsonc"],
+                facts("example.cn", NUMBER, &[]),
+            ]
+            .concat(),
             "--site",
         ),
     ] {

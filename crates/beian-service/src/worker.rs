@@ -98,6 +98,22 @@ pub struct PlannedRun {
 }
 
 impl PlannedRun {
+    /// The parameters a run is stored with, which [`PlannedRun::of_stored`] reads back.
+    fn params(of: &RunOf, spread: Spread) -> serde_json::Value {
+        let spread_seconds = match spread {
+            Spread::Now => 0,
+            Spread::Over(window) => window.num_seconds(),
+        };
+        match of {
+            RunOf::Filings { status } => {
+                serde_json::json!({ "status": status, "spread_seconds": spread_seconds })
+            }
+            RunOf::InconclusiveIn(earlier) => {
+                serde_json::json!({ "inconclusive_in": earlier, "spread_seconds": spread_seconds })
+            }
+        }
+    }
+
     /// A stored run as planned: its selection and spread, read back from its parameters
     /// (a run of the daily re-checks has none).
     pub fn of_stored(run: &beian_store::Run) -> Option<PlannedRun> {
@@ -162,18 +178,7 @@ pub async fn plan_run(
             .sum(),
         RunOf::InconclusiveIn(earlier) => store.inconclusive_filing_count(*earlier).await?,
     };
-    let spread_seconds = match spread {
-        Spread::Now => 0,
-        Spread::Over(window) => window.num_seconds(),
-    };
-    let params = match &of {
-        RunOf::Filings { status } => {
-            serde_json::json!({ "status": status, "spread_seconds": spread_seconds })
-        }
-        RunOf::InconclusiveIn(earlier) => {
-            serde_json::json!({ "inconclusive_in": earlier, "spread_seconds": spread_seconds })
-        }
-    };
+    let params = PlannedRun::params(&of, spread);
     let id = store.create_run(kind, &params, total, actor, now).await?;
     Ok(PlannedRun {
         id,
@@ -479,4 +484,53 @@ pub fn today_in_china() -> NaiveDate {
     Utc::now()
         .with_timezone(&beian_domain::workflow::calendar::shanghai())
         .date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_reads_back_the_selection_and_spread_it_was_stored_with() {
+        let started_at = Utc::now();
+        for (of, spread) in [
+            (RunOf::all(), Spread::Now),
+            (
+                RunOf::Filings {
+                    status: Some("rectification".to_owned()),
+                },
+                Spread::Over(Duration::days(30)),
+            ),
+            (RunOf::InconclusiveIn(7), Spread::Now),
+        ] {
+            let run = beian_store::Run {
+                id: 1,
+                kind: "sweep".to_owned(),
+                params: PlannedRun::params(&of, spread),
+                status: "running".to_owned(),
+                started_at,
+                finished_at: None,
+                total: 3,
+                done: 0,
+                failed: 0,
+                inconclusive: 0,
+            };
+            let planned = PlannedRun::of_stored(&run).expect("a selection");
+            assert_eq!((planned.of, planned.spread), (of, spread));
+        }
+        // The daily re-check run is filled filing by filing: it has no selection.
+        let recheck = beian_store::Run {
+            params: serde_json::json!({ "first_order": 1 }),
+            kind: crate::orders::RECHECK_RUN.to_owned(),
+            id: 2,
+            status: "running".to_owned(),
+            started_at,
+            finished_at: None,
+            total: 0,
+            done: 0,
+            failed: 0,
+            inconclusive: 0,
+        };
+        assert_eq!(PlannedRun::of_stored(&recheck), None);
+    }
 }

@@ -100,16 +100,21 @@ fn options() -> WorkerOptions {
     }
 }
 
+/// The order service over `store`, with the default policy and the bundled calendar.
+fn orders_of(store: &Store) -> Orders {
+    Orders::new(
+        store.clone(),
+        WorkflowPolicy::default(),
+        WorkingCalendar::bundled().expect("calendar"),
+    )
+}
+
 fn worker(orders: &Orders) -> Worker<Lint> {
     Worker::new(orders.clone(), Lint, options())
 }
 
 async fn flow(store: Store) {
-    let orders = Orders::new(
-        store.clone(),
-        WorkflowPolicy::default(),
-        WorkingCalendar::bundled().expect("calendar"),
-    );
+    let orders = orders_of(&store);
     let now = Utc::now();
     let customer = store
         .create_customer(
@@ -400,11 +405,7 @@ async fn drain(
 
 /// A run that checks again only what an earlier run left undecided.
 async fn retry_flow(store: Store) {
-    let orders = Orders::new(
-        store.clone(),
-        WorkflowPolicy::default(),
-        WorkingCalendar::bundled().expect("calendar"),
-    );
+    let orders = orders_of(&store);
     let now = Utc::now();
     let company =
         Filing::from_json(include_str!("../../../examples/company.jsonc")).expect("example");
@@ -457,11 +458,7 @@ async fn retry_flow(store: Store) {
 /// A run whose queueing was cut short is completed by `requeue_run`, which adds only what
 /// is missing.
 async fn requeue_flow(store: Store) {
-    let orders = Orders::new(
-        store.clone(),
-        WorkflowPolicy::default(),
-        WorkingCalendar::bundled().expect("calendar"),
-    );
+    let orders = orders_of(&store);
     let now = Utc::now();
     for text in [
         include_str!("../../../examples/company.jsonc"),
