@@ -354,6 +354,10 @@ fn numbers_out_of_range_are_refused_before_any_work() {
             "--concurrency",
         ),
         (
+            &["worker", "--db", &db, "--recheck-backoff", "86401"],
+            "--recheck-backoff",
+        ),
+        (
             &[
                 "scheduler",
                 "--db",

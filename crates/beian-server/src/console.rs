@@ -424,6 +424,18 @@ pub async fn order_data(
         Some(OrderState::AccessCancelled) => "网站已被取消接入。完成整改后可申请恢复。",
         _ => "",
     });
+    if st == Some(OrderState::Rechecking)
+        && let Some(deferred) =
+            beian_service::worker::deferred_recheck(&state.store, order.filing_id)
+                .await
+                .map_err(glue::service_error)?
+    {
+        o["state_hint"] = json!(format!(
+            "复查已连续 {} 次未能得出结论（网站或核验数据源没有应答），整改单保持「复查中」；下一次复查约在 {}（北京时间）。数据源恢复应答后即按结果处理，无需重新申请。",
+            deferred.undecided,
+            crate::views::beijing(deferred.due)
+        ));
+    }
     Ok(json!({
         "order": o,
         "order_raw_state": order.state,

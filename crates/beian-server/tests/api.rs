@@ -1433,3 +1433,71 @@ async fn queued_jobs(w: &common::World, key: &str) -> i64 {
         .await
         .unwrap()
 }
+
+/// A customer whose re-check could not be decided is told so on the order's page, with
+/// when the next one is due; staff see the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undecided_recheck_is_explained_on_the_order_page() {
+    let w = world("undecided-recheck", |_| {}).await;
+    let http = reqwest::Client::new();
+    let ta = token(&w, &w.a.login).await;
+    let order = w.a.order_id;
+    let resp = http
+        .post(w.url(&format!("/api/v1/orders/{order}/events")))
+        .bearer_auth(&ta)
+        .json(&json!({"kind": "request_recheck", "data": {"evidence": "已修改首页标题", "attachments": []}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let a = session(&w, &w.a.login).await;
+    let url = w.url(&format!("/console/orders/{order}"));
+    let page = page_text(&a, url.clone()).await;
+    assert!(
+        page.contains("正在复查"),
+        "the usual hint before anything is undecided"
+    );
+
+    // The re-check queued on request is taken by a worker; it and the one after it could
+    // not decide, and the third waits.
+    let now = chrono::Utc::now();
+    let queue = beian_service::worker::VERIFY_QUEUE;
+    let taken = w
+        .store()
+        .claim(queue, "worker", chrono::Duration::seconds(60), now)
+        .await
+        .expect("claim")
+        .expect("the re-check queued on request");
+    w.store().complete(taken.id, "worker", now).await.unwrap();
+    let due = now + chrono::Duration::minutes(20);
+    let job = beian_service::worker::VerifyJob {
+        run_id: 1,
+        filing_id: w.a.filing_id,
+        undecided: 2,
+    };
+    let queued = beian_service::worker::enqueue_recheck(w.store(), job, due, now)
+        .await
+        .expect("deferred re-check");
+    assert!(
+        matches!(queued, beian_store::Enqueued::New { .. }),
+        "{queued:?}"
+    );
+    let shown = beian_server::views::beijing(due);
+    for (client, url) in [
+        (a, url),
+        (
+            session(&w, &w.operator).await,
+            w.url(&format!("/ops/orders/{order}")),
+        ),
+    ] {
+        let page = page_text(&client, url.clone()).await;
+        assert!(
+            page.contains("复查已连续 2 次未能得出结论") && page.contains(&shown),
+            "{url}: {page}"
+        );
+    }
+    // B's order says nothing of A's filing.
+    let b = session(&w, &w.b.login).await;
+    let page = page_text(&b, w.url(&format!("/console/orders/{}", w.b.order_id))).await;
+    assert!(!page.contains("未能得出结论"), "{page}");
+}

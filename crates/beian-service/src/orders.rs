@@ -227,9 +227,14 @@ impl Orders {
             }
         }
         let run_id = self.recheck_run(order.id, &who.actor, now).await?;
-        let queued =
-            crate::worker::enqueue_verification(&self.store, run_id, order.filing_id, now, now)
-                .await?;
+        let job = crate::worker::VerifyJob {
+            run_id,
+            filing_id: order.filing_id,
+            undecided: 0,
+        };
+        // A re-check deferred after an undecided one is already pending under the same key:
+        // this queues nothing until it has run.
+        let queued = crate::worker::enqueue_recheck(&self.store, job, now, now).await?;
         Ok(matches!(queued, beian_store::Enqueued::New { .. }))
     }
 

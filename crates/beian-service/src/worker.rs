@@ -31,6 +31,33 @@ pub struct VerifyJob {
     pub run_id: i64,
     /// The filing to verify.
     pub filing_id: i64,
+    /// For a re-check: how many re-checks of the same order in a row were left undecided
+    /// before this one (their source did not answer). Sets how long the next one waits.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub undecided: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// The longest a re-check left undecided waits before it is tried again.
+pub const RECHECK_DELAY_CAP: Duration = Duration::hours(6);
+
+/// How long to wait before re-checking an order whose last `undecided` re-checks in a row
+/// could not decide: `base` doubled each time, at most [`RECHECK_DELAY_CAP`] (or `base`,
+/// if that is longer). A site or registry that is down is asked again soon, then less and
+/// less often, instead of once per scheduler tick for as long as it stays down.
+pub fn recheck_delay(base: Duration, undecided: u32) -> Duration {
+    if base <= Duration::zero() {
+        return Duration::zero();
+    }
+    let cap = RECHECK_DELAY_CAP.max(base);
+    let mut delay = base;
+    for _ in 1..undecided.min(32) {
+        delay = (delay * 2).min(cap);
+    }
+    delay.min(cap)
 }
 
 /// 核查器 — whatever turns a filing into findings: the live engine in production, any
@@ -285,12 +312,70 @@ const QUEUE_PAGE: i64 = 5_000;
 fn verification_job(run_id: i64, filing_id: i64, run_at: DateTime<Utc>) -> NewJob {
     NewJob {
         queue: VERIFY_QUEUE.to_owned(),
-        payload: serde_json::to_value(VerifyJob { run_id, filing_id })
-            .unwrap_or(serde_json::Value::Null),
+        payload: serde_json::to_value(VerifyJob {
+            run_id,
+            filing_id,
+            undecided: 0,
+        })
+        .unwrap_or(serde_json::Value::Null),
         run_at,
         dedupe_key: Some(format!("verify:{run_id}:{filing_id}")), // see `run_is_stalled`
         max_attempts: 5,
     }
+}
+
+/// Queues the re-check of a filing whose order is in 复查中, in run `run_id`, ready at
+/// `run_at`. Its dedupe key names the filing alone, not the run: the scheduler's re-check
+/// (run of today) and a re-check deferred from yesterday are the same job, so a deferred
+/// one is never doubled, whatever day it comes due.
+pub async fn enqueue_recheck(
+    store: &Store,
+    job: VerifyJob,
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Enqueued, ServiceError> {
+    let job = NewJob {
+        queue: VERIFY_QUEUE.to_owned(),
+        payload: serde_json::to_value(job).unwrap_or(serde_json::Value::Null),
+        run_at,
+        dedupe_key: Some(recheck_key(job.filing_id)),
+        max_attempts: 5,
+    };
+    Ok(store.enqueue(&job, now).await?)
+}
+
+/// The dedupe key of a filing's re-check.
+fn recheck_key(filing_id: i64) -> String {
+    format!("recheck:{filing_id}")
+}
+
+/// 待复查 — a re-check waiting because the ones before it could not decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DeferredRecheck {
+    /// Undecided re-checks in a row so far.
+    pub undecided: u32,
+    /// When the next one is due.
+    pub due: DateTime<Utc>,
+}
+
+/// The filing's re-check waiting after undecided ones, if there is one: what the order's
+/// page tells a customer whose order stays in 复查中.
+pub async fn deferred_recheck(
+    store: &Store,
+    filing_id: i64,
+) -> Result<Option<DeferredRecheck>, ServiceError> {
+    let Some(job) = store
+        .pending_job(VERIFY_QUEUE, &recheck_key(filing_id))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let payload: VerifyJob = serde_json::from_value(job.payload)
+        .map_err(|e| ServiceError::Corrupt(format!("verify job payload: {e}")))?;
+    Ok((payload.undecided > 0).then_some(DeferredRecheck {
+        undecided: payload.undecided,
+        due: job.run_at,
+    }))
 }
 
 /// How a worker runs.
@@ -308,7 +393,13 @@ pub struct WorkerOptions {
     pub drain: bool,
     /// The date findings are judged on; `None` for today in Beijing.
     pub today: Option<NaiveDate>,
+    /// How long a re-check left undecided waits before the next try, doubled for each
+    /// further one in a row (see [`recheck_delay`]).
+    pub recheck_backoff: Duration,
 }
+
+/// The default of [`WorkerOptions::recheck_backoff`].
+pub const DEFAULT_RECHECK_BACKOFF: Duration = Duration::minutes(5);
 
 /// What a worker did before it stopped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -323,8 +414,8 @@ pub struct WorkerStats {
     pub passed: u64,
     /// Re-checks that still fail.
     pub still_failing: u64,
-    /// Re-checks left undecided (an item's source did not answer); queued again by the
-    /// scheduler.
+    /// Re-checks left undecided (an item's source did not answer); each is queued again,
+    /// later and later (see [`recheck_delay`]).
     pub undecided: u64,
 }
 
@@ -372,8 +463,11 @@ impl<V: Verifier> Worker<V> {
                     let outcome = handle(&orders, verifier.as_ref(), &options, &job.payload).await;
                     let now = Utc::now();
                     match outcome {
-                        Ok(effect) => {
+                        Ok((done, effect)) => {
                             orders.store().complete(job.id, &options.id, now).await?;
+                            if let RecheckEffect::Undecided(order_id) = effect {
+                                defer_recheck(&orders, &options, done, order_id, now).await?;
+                            }
                             Ok(JobResult::Done(effect))
                         }
                         Err(error) => {
@@ -440,13 +534,42 @@ fn count(
     }
 }
 
-/// Does one verification job.
+/// A re-check came out undecided: queue the next one after [`recheck_delay`], counting this
+/// one. Queued after the job is complete, so that it does not meet its own dedupe key; a
+/// scheduler that queued the order's re-check in between wins, and this one is dropped.
+async fn defer_recheck(
+    orders: &Orders,
+    options: &WorkerOptions,
+    done: VerifyJob,
+    order_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let who = Who::system(&options.id);
+    let run_id = orders.recheck_run(order_id, &who.actor, now).await?;
+    let delay = recheck_delay(options.recheck_backoff, done.undecided.saturating_add(1));
+    let next = VerifyJob {
+        run_id,
+        filing_id: done.filing_id,
+        undecided: done.undecided.saturating_add(1),
+    };
+    enqueue_recheck(orders.store(), next, now + delay, now).await?;
+    tracing::info!(
+        order = order_id,
+        filing = done.filing_id,
+        undecided = next.undecided,
+        next_at = %(now + delay),
+        "re-check undecided; asking again later"
+    );
+    Ok(())
+}
+
+/// Does one verification job: the job and what its findings meant for the filing's order.
 async fn handle<V: Verifier>(
     orders: &Orders,
     verifier: &V,
     options: &WorkerOptions,
     payload: &serde_json::Value,
-) -> Result<RecheckEffect, ServiceError> {
+) -> Result<(VerifyJob, RecheckEffect), ServiceError> {
     let job: VerifyJob = serde_json::from_value(payload.clone())
         .map_err(|e| ServiceError::Corrupt(format!("verify job payload: {e}")))?;
     let store = orders.store();
@@ -476,7 +599,7 @@ async fn handle<V: Verifier>(
         failing = findings.iter().filter(|f| f.status == Status::Fail).count(),
         "verified"
     );
-    Ok(effect)
+    Ok((job, effect))
 }
 
 /// Today's date in Beijing.
@@ -489,6 +612,32 @@ pub fn today_in_china() -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_undecided_recheck_waits_twice_as_long_each_time_up_to_six_hours() {
+        let base = Duration::minutes(5);
+        let ladder: Vec<i64> = (1..=9)
+            .map(|n| recheck_delay(base, n).num_minutes())
+            .collect();
+        assert_eq!(ladder, [5, 10, 20, 40, 80, 160, 320, 360, 360]);
+        assert_eq!(recheck_delay(base, u32::MAX), RECHECK_DELAY_CAP);
+        assert_eq!(recheck_delay(Duration::zero(), 7), Duration::zero());
+        // A base above the cap is kept as it is.
+        let day = Duration::days(1);
+        assert_eq!(recheck_delay(day, 3), day);
+    }
+
+    #[test]
+    fn a_job_queued_before_the_count_existed_reads_as_never_undecided() {
+        let old: VerifyJob =
+            serde_json::from_str(r#"{"run_id":3,"filing_id":9}"#).expect("old payload");
+        assert_eq!(old.undecided, 0);
+        let first = serde_json::to_string(&old).expect("json");
+        assert_eq!(
+            first, r#"{"run_id":3,"filing_id":9}"#,
+            "nothing new in the payload"
+        );
+    }
 
     #[test]
     fn a_run_reads_back_the_selection_and_spread_it_was_stored_with() {

@@ -12,6 +12,7 @@ use beian_domain::workflow::{
 };
 use beian_domain::{CheckId, Filing, Finding};
 use beian_service::scheduler::{SchedulerOptions, tick};
+use beian_service::worker::{VERIFY_QUEUE, VerifyJob};
 use beian_service::{
     Orders, RunOf, ServiceError, Spread, Verifier, Who, Worker, WorkerOptions, plan_run,
     requeue_run, run_is_stalled, start_run,
@@ -97,6 +98,7 @@ fn options() -> WorkerOptions {
         poll: std::time::Duration::from_millis(50),
         drain: true,
         today: NaiveDate::from_ymd_opt(2026, 11, 30),
+        recheck_backoff: beian_service::worker::DEFAULT_RECHECK_BACKOFF,
     }
 }
 
@@ -283,10 +285,14 @@ async fn flow(store: Store) {
 
     // The re-check meets a source that does not answer for the order's item: nothing
     // fails, but the item is not shown fixed, so the order stays 复查中 ...
+    let backoff = chrono::Duration::minutes(10);
     let stats = Worker::new(
         orders.clone(),
-        Unsure(CheckId::SiteNameViolation),
-        options(),
+        Unsure::times(CheckId::SiteNameViolation, 1),
+        WorkerOptions {
+            recheck_backoff: backoff,
+            ..options()
+        },
     )
     .run(std::future::pending())
     .await
@@ -294,16 +300,47 @@ async fn flow(store: Store) {
     assert_eq!((stats.undecided, stats.passed), (1, 0), "{stats:?}");
     let order_now = store.order(Scope::All, order.id).await.unwrap().unwrap();
     assert_eq!(order_now.state, "rechecking");
-    // ... and the scheduler queues the re-check again.
+    // ... and its re-check is queued again, for ten minutes later: the scheduler adds
+    // nothing meanwhile, and no worker can take it before then.
+    let ticked = scheduler_tick(&orders).await;
+    assert_eq!(
+        ticked.rechecks_queued, 0,
+        "the deferred re-check is already queued"
+    );
+    let lease = chrono::Duration::seconds(60);
+    let soon = Utc::now() + backoff - chrono::Duration::minutes(1);
+    let claimed = store.claim(VERIFY_QUEUE, "probe", lease, soon).await;
+    assert!(claimed.expect("claim").is_none(), "not due yet");
+    let later = Utc::now() + backoff + chrono::Duration::minutes(1);
+    let deferred = store
+        .claim(VERIFY_QUEUE, "probe", lease, later)
+        .await
+        .expect("claim")
+        .expect("due ten minutes later");
+    let job: VerifyJob = serde_json::from_value(deferred.payload).expect("payload");
+    assert_eq!((job.filing_id, job.undecided), (filing_id, 1), "{job:?}");
+    // Were it lost, the scheduler would queue the re-check again at its next tick.
+    store
+        .complete(deferred.id, "probe", later)
+        .await
+        .expect("complete");
     let ticked = scheduler_tick(&orders).await;
     assert_eq!(ticked.rechecks_queued, 1);
 
-    // The re-check runs on the changed filing and passes.
-    let stats = worker(&orders)
-        .run(std::future::pending())
-        .await
-        .expect("worker");
-    assert_eq!(stats.passed, 1);
+    // Undecided twice more, then the source answers: without a backoff each deferred
+    // re-check is due at once, and the third passes the changed filing.
+    let stats = Worker::new(
+        orders.clone(),
+        Unsure::times(CheckId::SiteNameViolation, 2),
+        WorkerOptions {
+            recheck_backoff: chrono::Duration::zero(),
+            ..options()
+        },
+    )
+    .run(std::future::pending())
+    .await
+    .expect("worker");
+    assert_eq!((stats.undecided, stats.passed), (2, 1), "{stats:?}");
     let order = store.order(Scope::All, order.id).await.unwrap().unwrap();
     assert_eq!(order.state, "resolved");
     assert_eq!(
@@ -340,8 +377,21 @@ async fn scheduler_tick(orders: &Orders) -> beian_service::scheduler::TickReport
     .expect("tick")
 }
 
-/// The offline judges, with one check's findings undecided: its source did not answer.
-struct Unsure(CheckId);
+/// The offline judges, with one check's findings undecided (its source did not answer)
+/// for the first `left` verifications.
+struct Unsure {
+    check: CheckId,
+    left: std::sync::atomic::AtomicU32,
+}
+
+impl Unsure {
+    fn times(check: CheckId, times: u32) -> Unsure {
+        Unsure {
+            check,
+            left: std::sync::atomic::AtomicU32::new(times),
+        }
+    }
+}
 
 impl Verifier for Unsure {
     fn verify(
@@ -350,7 +400,14 @@ impl Verifier for Unsure {
         today: NaiveDate,
     ) -> impl std::future::Future<Output = Vec<Finding>> + Send {
         let mut findings = beian_checks::lint(filing, today, &Settings::default());
-        for finding in findings.iter_mut().filter(|f| f.check == self.0) {
+        let unsure = self
+            .left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok();
+        for finding in findings
+            .iter_mut()
+            .filter(|f| unsure && f.check == self.check)
+        {
             finding.status = Status::Inconclusive;
             finding.message = "数据源未应答".to_owned();
         }

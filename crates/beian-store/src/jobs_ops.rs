@@ -97,6 +97,20 @@ pub(crate) async fn has_pending_with_prefix(
     Ok(found.is_some())
 }
 
+/// The pending (queued or running) job of a queue with this dedupe key, if any (at most
+/// one: the key is unique among pending jobs).
+pub(crate) async fn pending_job(pool: &Pool<Db>, queue: &str, key: &str) -> Result<Option<Job>> {
+    let row = sqlx::query(
+        "SELECT * FROM jobs WHERE queue = $1 AND dedupe_key = $2 \
+         AND state IN ('queued', 'running') LIMIT 1",
+    )
+    .bind(queue)
+    .bind(key)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(job_from_row).transpose()
+}
+
 /// Inserts jobs in one transaction; a job whose dedupe key is pending is skipped, as
 /// [`enqueue`] does. Returns how many were inserted.
 pub(crate) async fn enqueue_many(

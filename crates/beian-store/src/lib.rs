@@ -813,6 +813,11 @@ impl Store {
         dispatch!(self, has_pending_with_prefix(queue, prefix))
     }
 
+    /// The pending (queued or running) job of a queue with this dedupe key, if any.
+    pub async fn pending_job(&self, queue: &str, key: &str) -> Result<Option<Job>> {
+        dispatch!(self, pending_job(queue, key))
+    }
+
     /// A queue's dead letters.
     pub async fn dead_jobs(&self, queue: &str, limit: i64) -> Result<Vec<Job>> {
         dispatch!(self, dead_jobs(queue, limit))

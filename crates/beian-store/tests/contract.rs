@@ -1330,11 +1330,33 @@ async fn dedupe_key_holds_while_pending(store: Store) {
         store.enqueue(&j, t0()).await.expect("dup"),
         Enqueued::Duplicate { job_id }
     );
+    let pending = |store: Store| async move {
+        store
+            .pending_job("recheck", "filing:1")
+            .await
+            .expect("pending")
+            .map(|job| (job.id, job.state))
+    };
+    assert_eq!(
+        pending(store.clone()).await,
+        Some((job_id, "queued".into()))
+    );
     let claimed = store
         .claim("recheck", "w", Duration::seconds(60), t0())
         .await
         .expect("c")
         .expect("job");
+    assert_eq!(
+        pending(store.clone()).await,
+        Some((job_id, "running".into()))
+    );
+    assert_eq!(
+        store
+            .pending_job("sweep", "filing:1")
+            .await
+            .expect("other queue"),
+        None
+    );
     assert_eq!(
         store.enqueue(&j, t0()).await.expect("dup while running"),
         Enqueued::Duplicate { job_id }
@@ -1344,6 +1366,11 @@ async fn dedupe_key_holds_while_pending(store: Store) {
             .complete(claimed.id, "w", t0())
             .await
             .expect("complete")
+    );
+    assert_eq!(
+        pending(store.clone()).await,
+        None,
+        "a done job is not pending"
     );
     assert!(
         matches!(store.enqueue(&j, t0()).await.expect("after"), Enqueued::New { job_id: n } if n != job_id)

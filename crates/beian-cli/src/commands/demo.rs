@@ -165,6 +165,7 @@ async fn demo(args: &Args) -> anyhow::Result<()> {
         poll: Duration::from_millis(500),
         drain: true,
         today: Some(config.check_date),
+        recheck_backoff: beian_service::worker::DEFAULT_RECHECK_BACKOFF,
     };
     let (run_id, queued) = start_run(
         &store,

@@ -31,6 +31,10 @@ pub struct Args {
     /// 任务租约（秒，5–86400）：工作进程中断后，其任务在租约到期后由其他进程接手
     #[arg(long, default_value_t = 120, value_parser = super::whole_number::<i64>(5, 86_400))]
     lease_seconds: i64,
+    /// 复查无法判断（网站或数据源无应答）后，再次复查前等待的秒数（0–86400）；
+    /// 连续无法判断时每次加倍，最长 6 小时
+    #[arg(long, value_name = "S", default_value_t = 300, value_parser = super::whole_number::<i64>(0, 86_400))]
+    recheck_backoff: i64,
     /// 核查日期（YYYY-MM-DD），默认北京时间今天
     #[arg(long, value_parser = super::lint::parse_date)]
     date: Option<NaiveDate>,
@@ -116,6 +120,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         poll: std::time::Duration::from_millis(500),
         drain: args.drain,
         today: args.date,
+        recheck_backoff: chrono::Duration::seconds(args.recheck_backoff),
     };
     let stats = runtime.block_on(async {
         let store = args.db.open().await?;
