@@ -148,37 +148,6 @@ fn target_key(t: &Target) -> (u8, usize) {
     }
 }
 
-/// 整改项对比 — how the items of two runs relate, by fingerprint.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ItemDiff {
-    /// In the new run only.
-    pub new: Vec<String>,
-    /// In both.
-    pub persisting: Vec<String>,
-    /// In the old run only: fixed.
-    pub resolved: Vec<String>,
-}
-
-/// Compares the fingerprints of two runs' items; each list keeps the order of its input.
-pub fn diff_items(old: &[String], new: &[String]) -> ItemDiff {
-    let mut d = ItemDiff::default();
-    for f in new {
-        if old.contains(f) {
-            if !d.persisting.contains(f) {
-                d.persisting.push(f.clone());
-            }
-        } else if !d.new.contains(f) {
-            d.new.push(f.clone());
-        }
-    }
-    for f in old {
-        if !new.contains(f) && !d.resolved.contains(f) {
-            d.resolved.push(f.clone());
-        }
-    }
-    d
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,14 +329,5 @@ mod tests {
         for o in &others {
             assert_ne!(&base, o);
         }
-    }
-
-    #[test]
-    fn item_diff() {
-        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        let d = diff_items(&s(&["a", "b", "c"]), &s(&["c", "d", "a", "d"]));
-        assert_eq!(d.new, s(&["d"]));
-        assert_eq!(d.persisting, s(&["c", "a"]));
-        assert_eq!(d.resolved, s(&["b"]));
     }
 }
