@@ -151,10 +151,15 @@ async fn dashboard(State(state): State<Arc<AppState>>, caller: MaybeCaller) -> P
         .iter()
         .map(|s| json!({"code": s, "label": present::order_state_label(s), "count": count(&order_counts, s), "class": crate::views::status_class(s)}))
         .collect();
-    // Failures by check in the latest run.
-    let runs = state.store.list_runs(None, 1).await.map_err(store_error)?;
+    // Failures by check in the latest run, not counting the day's run that re-checks are
+    // recorded in (a few orders' filings, not a check of the filings).
+    let runs = state.store.list_runs(None, 20).await.map_err(store_error)?;
     let mut failures: Vec<Value> = Vec::new();
-    if let Some(run) = runs.items.first() {
+    if let Some(run) = runs
+        .items
+        .iter()
+        .find(|run| run.kind != beian_service::orders::RECHECK_RUN)
+    {
         let counts = state
             .store
             .failures_by_check(Scope::All, run.id)
@@ -229,6 +234,27 @@ async fn dashboard(State(state): State<Arc<AppState>>, caller: MaybeCaller) -> P
             .iter()
             .map(present::order),
     );
+    // Re-checks no source has answered for: an operator may decide them by hand.
+    let mut undecided_rows: Vec<Value> = Vec::new();
+    for (filing_id, deferred) in beian_service::worker::deferred_rechecks(&state.store, 10)
+        .await
+        .map_err(glue::service_error)?
+    {
+        // A re-check decided by hand meanwhile leaves its deferred job to find nothing.
+        let Some(order) = state
+            .store
+            .open_order_for_filing(Scope::All, filing_id)
+            .await
+            .map_err(store_error)?
+            .filter(|order| order.state == "rechecking")
+        else {
+            continue;
+        };
+        let mut row = present::order(&order);
+        row["undecided"] = json!(deferred.undecided);
+        row["next_recheck"] = json!(crate::views::beijing(deferred.due));
+        undecided_rows.push(row);
+    }
     let ctx = ops_ctx(&state, &c, "dashboard", "总览").await?;
     render(
         "dashboard.html",
@@ -241,6 +267,7 @@ async fn dashboard(State(state): State<Arc<AppState>>, caller: MaybeCaller) -> P
                 "trend_svg": trend_svg(&issued, &closed, &labels),
                 "overdue": overdue_rows,
                 "due_soon": due_soon.iter().map(present::order).collect::<Vec<_>>(),
+                "undecided": undecided_rows,
             }),
         ),
     )
@@ -678,16 +705,30 @@ async fn unmask(
     order_page(&state, &c, order_id, true, None).await
 }
 
+/// Whether a run is one the pages should follow: running, and not the day's record of
+/// re-checks, which has no total and runs until the next day's replaces it.
+fn in_progress(r: &beian_store::Run) -> bool {
+    r.status == "running" && r.kind != beian_service::orders::RECHECK_RUN
+}
+
 /// A run as the runs pages show it.
 fn run_row(r: &beian_store::Run) -> Value {
+    let daily = r.kind == beian_service::orders::RECHECK_RUN;
     json!({
         "id": r.id, "kind": r.kind, "status": r.status,
-        "status_label": match r.status.as_str() { "running" => "进行中", "finished" => "已完成", _ => "失败" },
+        "status_label": match r.status.as_str() {
+            "running" if daily => "记录中",
+            "running" => "进行中",
+            "finished" => "已完成",
+            _ => "失败",
+        },
         "kind_label": run_kind_label(&r.kind),
         "done": r.done, "total": r.total, "failed": r.failed,
         "inconclusive": r.inconclusive,
         "retry": r.status != "running" && r.inconclusive > 0,
         "pct": if r.total > 0 { r.done * 100 / r.total } else { 0 },
+        "progress": if daily { format!("已复查 {} 份", r.done) } else { format!("{} / {}", r.done, r.total) },
+        "daily": daily,
         "started_at": crate::views::beijing(r.started_at),
         "finished_at": r.finished_at.map(crate::views::beijing),
     })
@@ -747,7 +788,7 @@ async fn run_page(
                 "failures": failures,
                 "started_by": started_by,
                 "scope": scope,
-                "refresh": (run.status == "running" && !stalled).then_some(5),
+                "refresh": (in_progress(&run) && !stalled).then_some(5),
                 "stalled": stalled.then(|| run.total - run.done),
             }),
         ),
@@ -782,7 +823,7 @@ async fn runs(
                 "runs": rows,
                 "engine": state.engine.is_some(),
                 "flash": flash(q.msg.as_deref()),
-                "refresh": page.items.iter().any(|r| r.status == "running").then_some(5),
+                "refresh": page.items.iter().any(in_progress).then_some(5),
             }),
         ),
     )

@@ -1483,19 +1483,33 @@ async fn an_undecided_recheck_is_explained_on_the_order_page() {
         "{queued:?}"
     );
     let shown = beian_server::views::beijing(due);
-    for (client, url) in [
-        (a, url),
-        (
-            session(&w, &w.operator).await,
-            w.url(&format!("/ops/orders/{order}")),
-        ),
-    ] {
-        let page = page_text(&client, url.clone()).await;
+    let op = session(&w, &w.operator).await;
+    for (client, url) in [(&a, url), (&op, w.url(&format!("/ops/orders/{order}")))] {
+        let page = page_text(client, url.clone()).await;
         assert!(
             page.contains("复查已连续 2 次未能得出结论") && page.contains(&shown),
             "{url}: {page}"
         );
     }
+    // The operators' overview lists it among the re-checks no source answered for.
+    let overview = page_text(&op, w.url("/ops")).await;
+    let card = &overview[overview
+        .find("id=\"undecided-rechecks\"")
+        .expect("the card of undecided re-checks")..];
+    assert!(
+        card.contains(&format!("/ops/orders/{order}\"")) && card.contains("2 次"),
+        "{card}"
+    );
+    assert!(card.contains(&shown), "{card}");
+    // The day's record of re-checks is listed as such, and no page follows it as if it
+    // were a run with an end.
+    let runs = page_text(&op, w.url("/ops/runs")).await;
+    assert!(
+        runs.contains("整改复查") && runs.contains("记录中"),
+        "{runs}"
+    );
+    assert!(runs.contains("已复查 "), "{runs}");
+    assert!(!runs.contains("http-equiv=\"refresh\""), "{runs}");
     // B's order says nothing of A's filing.
     let b = session(&w, &w.b.login).await;
     let page = page_text(&b, w.url(&format!("/console/orders/{}", w.b.order_id))).await;

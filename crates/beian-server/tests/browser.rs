@@ -180,6 +180,39 @@ async fn furnish(w: &World) {
         .await
         .unwrap();
     w.store().finish_run(run, "finished", now).await.unwrap();
+
+    // B asked for a re-check that no source has answered for, three times in a row.
+    let tb = common::token(w, &w.b.login).await;
+    let resp = reqwest::Client::new()
+        .post(w.url(&format!("/api/v1/orders/{}/events", w.b.order_id)))
+        .bearer_auth(tb)
+        .json(&json!({"kind": "request_recheck", "data": {"evidence": "已修改首页标题", "attachments": []}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let queue = beian_service::worker::VERIFY_QUEUE;
+    let now = Utc::now();
+    let taken = w
+        .store()
+        .claim(queue, "worker", chrono::Duration::seconds(60), now)
+        .await
+        .unwrap()
+        .expect("B's re-check");
+    w.store().complete(taken.id, "worker", now).await.unwrap();
+    let deferred = beian_service::worker::VerifyJob {
+        run_id: run,
+        filing_id: w.b.filing_id,
+        undecided: 3,
+    };
+    beian_service::worker::enqueue_recheck(
+        w.store(),
+        deferred,
+        now + chrono::Duration::minutes(40),
+        now,
+    )
+    .await
+    .unwrap();
 }
 
 /// Waits (up to 30 s) until the page's source contains `needle`: after a form posts back
@@ -293,6 +326,17 @@ async fn customer_fixes_operator_approves_row_returns_to_normal() {
     // The operator: dashboard, review queue, approve, re-check passed.
     login(&c, &w, &w.operator).await;
     c.wait().for_element(Locator::Css(".stats")).await.unwrap();
+    assert!(
+        text(&c, "#undecided-rechecks").await.contains("3 次"),
+        "B's undecided re-check is listed"
+    );
+    let source = c.source().await.unwrap();
+    let chart = &source[source.find("不通过项分布").expect("the failures card")..];
+    let chart = &chart[..chart.find("</div>\n</div>").unwrap_or(chart.len())];
+    assert!(
+        chart.contains("网站标题与备案网站名称不一致"),
+        "the failures of the latest sweep, not of the day's re-checks: {chart}"
+    );
     shot(&c, "dashboard").await;
     c.goto(&w.url("/ops/review")).await.unwrap();
     let order_row = format!("tr[data-order='{}'] a", w.a.order_id);

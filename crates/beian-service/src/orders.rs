@@ -239,7 +239,7 @@ impl Orders {
     }
 
     /// The run re-checks of the day are recorded in (one per Beijing day), created when
-    /// first needed.
+    /// first needed; creating it finishes the earlier days' runs.
     pub async fn recheck_run(
         &self,
         order_id: i64,
@@ -255,10 +255,20 @@ impl Orders {
             return Ok(run.id);
         }
         let params = json!({ "first_order": order_id });
-        Ok(self
+        let run_id = self
             .store
             .create_run(RECHECK_RUN, &params, 0, actor, now)
-            .await?)
+            .await?;
+        // The earlier days' records are complete: a re-check due later is recorded in the
+        // run of its own day.
+        for earlier in runs
+            .items
+            .iter()
+            .filter(|run| run.kind == RECHECK_RUN && run.status == "running")
+        {
+            self.store.finish_run(earlier.id, "finished", now).await?;
+        }
+        Ok(run_id)
     }
 
     /// The newest change request of an order in the given state.

@@ -358,6 +358,42 @@ pub struct DeferredRecheck {
     pub due: DateTime<Utc>,
 }
 
+/// Re-checks waiting after undecided ones, with their filings, the longest undecided
+/// first: at most `limit`, out of the first [`DEFERRED_SCAN`] pending re-checks by due
+/// time. What the operators' overview lists, so that an order no source answers for does
+/// not wait unseen (an operator can decide it by hand).
+pub async fn deferred_rechecks(
+    store: &Store,
+    limit: usize,
+) -> Result<Vec<(i64, DeferredRecheck)>, ServiceError> {
+    let jobs = store
+        .pending_jobs_with_prefix(VERIFY_QUEUE, "recheck:", DEFERRED_SCAN)
+        .await?;
+    let mut deferred: Vec<(i64, DeferredRecheck)> = jobs
+        .into_iter()
+        .filter_map(|job| {
+            let payload: VerifyJob = serde_json::from_value(job.payload).ok()?;
+            (payload.undecided > 0).then_some((
+                payload.filing_id,
+                DeferredRecheck {
+                    undecided: payload.undecided,
+                    due: job.run_at,
+                },
+            ))
+        })
+        .collect();
+    deferred.sort_by(|a, b| {
+        b.1.undecided
+            .cmp(&a.1.undecided)
+            .then(a.1.due.cmp(&b.1.due))
+    });
+    deferred.truncate(limit);
+    Ok(deferred)
+}
+
+/// Pending re-checks [`deferred_rechecks`] looks at.
+const DEFERRED_SCAN: i64 = 1_000;
+
 /// The filing's re-check waiting after undecided ones, if there is one: what the order's
 /// page tells a customer whose order stays in 复查中.
 pub async fn deferred_recheck(

@@ -614,4 +614,35 @@ macro_rules! on_both_backends {
     };
 }
 
-on_both_backends!(requeue_flow, retry_flow, flow);
+/// Re-checks are recorded in one run per Beijing day; the next day's run finishes the
+/// earlier ones, so no page follows a run that never ends.
+async fn daily_recheck_runs(store: Store) {
+    let orders = orders_of(&store);
+    let actor = Actor::system("test");
+    // 2026-12-01 09:00 and 21:00 in Beijing are one day; 2026-12-02 09:00 the next.
+    let day = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    let morning = day("2026-12-01T09:00:00+08:00");
+    let first = orders.recheck_run(1, &actor, morning).await.expect("first");
+    let evening = day("2026-12-01T21:00:00+08:00");
+    assert_eq!(
+        orders
+            .recheck_run(2, &actor, evening)
+            .await
+            .expect("same day"),
+        first
+    );
+    let run = store.run(first).await.unwrap().unwrap();
+    assert_eq!(
+        (run.kind.as_str(), run.status.as_str()),
+        ("recheck", "running")
+    );
+    let next = orders
+        .recheck_run(3, &actor, day("2026-12-02T09:00:00+08:00"))
+        .await
+        .expect("next day");
+    assert_ne!(next, first);
+    assert_eq!(store.run(first).await.unwrap().unwrap().status, "finished");
+    assert_eq!(store.run(next).await.unwrap().unwrap().status, "running");
+}
+
+on_both_backends!(requeue_flow, retry_flow, flow, daily_recheck_runs);

@@ -97,6 +97,26 @@ pub(crate) async fn has_pending_with_prefix(
     Ok(found.is_some())
 }
 
+/// Pending (queued or running) jobs of a queue whose dedupe key starts with `prefix` (which
+/// must hold no `%` or `_`), soonest due first: at most `limit`.
+pub(crate) async fn pending_jobs_with_prefix(
+    pool: &Pool<Db>,
+    queue: &str,
+    prefix: &str,
+    limit: i64,
+) -> Result<Vec<Job>> {
+    let rows = sqlx::query(
+        "SELECT * FROM jobs WHERE queue = $1 AND state IN ('queued', 'running') \
+         AND dedupe_key LIKE $2 ORDER BY run_at, id LIMIT $3",
+    )
+    .bind(queue)
+    .bind(format!("{prefix}%"))
+    .bind(limit.clamp(1, 10_000))
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(job_from_row).collect()
+}
+
 /// The pending (queued or running) job of a queue with this dedupe key, if any (at most
 /// one: the key is unique among pending jobs).
 pub(crate) async fn pending_job(pool: &Pool<Db>, queue: &str, key: &str) -> Result<Option<Job>> {

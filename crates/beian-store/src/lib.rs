@@ -813,6 +813,17 @@ impl Store {
         dispatch!(self, has_pending_with_prefix(queue, prefix))
     }
 
+    /// Pending (queued or running) jobs of a queue whose dedupe key starts with `prefix` (no
+    /// `%` or `_` in it), soonest due first: at most `limit`.
+    pub async fn pending_jobs_with_prefix(
+        &self,
+        queue: &str,
+        prefix: &str,
+        limit: i64,
+    ) -> Result<Vec<Job>> {
+        dispatch!(self, pending_jobs_with_prefix(queue, prefix, limit))
+    }
+
     /// The pending (queued or running) job of a queue with this dedupe key, if any.
     pub async fn pending_job(&self, queue: &str, key: &str) -> Result<Option<Job>> {
         dispatch!(self, pending_job(queue, key))
