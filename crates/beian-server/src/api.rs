@@ -352,7 +352,9 @@ async fn list_orders(
     }))
 }
 
-/// One order with its items, change requests and timeline.
+/// One order with its items, change requests and timeline; in 复查中 after re-checks that
+/// could not decide, `deferred_recheck` says how many (`undecided`) and when the next is due
+/// (`due`), else null.
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", security(("bearer" = []), ("session" = [])),
     params(("id" = i64, Path, description = "整改单 id")),
     responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]

@@ -424,12 +424,14 @@ pub async fn order_data(
         Some(OrderState::AccessCancelled) => "网站已被取消接入。完成整改后可申请恢复。",
         _ => "",
     });
-    if st == Some(OrderState::Rechecking)
-        && let Some(deferred) =
-            beian_service::worker::deferred_recheck(&state.store, order.filing_id)
-                .await
-                .map_err(glue::service_error)?
-    {
+    let deferred = if st == Some(OrderState::Rechecking) {
+        beian_service::worker::deferred_recheck(&state.store, order.filing_id)
+            .await
+            .map_err(glue::service_error)?
+    } else {
+        None
+    };
+    if let Some(deferred) = deferred {
         o["state_hint"] = json!(format!(
             "复查已连续 {} 次未能得出结论（网站或核验数据源没有应答），整改单保持「复查中」；下一次复查约在 {}（北京时间）。数据源恢复应答后即按结果处理，无需重新申请。",
             deferred.undecided,
@@ -445,6 +447,8 @@ pub async fn order_data(
         "extension": requests.iter().find(|r| r.kind == "extension").map(|r| json!({"days": r.days, "reason": r.reason, "state": r.state})),
         "appeal": requests.iter().rev().find(|r| r.kind == "appeal" && r.state == "pending").map(|r| json!({"reason": r.reason})),
         "can_act": st.is_some_and(|s| s.customer_must_act()),
+        // In 复查中 after re-checks that could not decide: how many, and when the next is due.
+        "deferred_recheck": deferred,
     }))
 }
 

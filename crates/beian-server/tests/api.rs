@@ -1491,6 +1491,13 @@ async fn an_undecided_recheck_is_explained_on_the_order_page() {
             "{url}: {page}"
         );
     }
+    // The API says the same, as data.
+    let (status, detail) = get(&http, w.url(&format!("/api/v1/orders/{order}")), &ta).await;
+    assert_eq!(status, 200);
+    assert_eq!(detail["deferred_recheck"]["undecided"], 2, "{detail}");
+    let listed_due: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(detail["deferred_recheck"]["due"].clone()).expect("due");
+    assert_eq!(listed_due.timestamp_millis(), due.timestamp_millis());
     // The operators' overview lists it among the re-checks no source answered for.
     let overview = page_text(&op, w.url("/ops")).await;
     let card = &overview[overview
