@@ -26,6 +26,38 @@ fn order_of(db: &TestDb, filing_number: &str) -> Value {
         .clone()
 }
 
+/// Runs `work` on the test's store, opened beside the binary's.
+fn on_store<T, F: std::future::Future<Output = T>>(
+    db: &TestDb,
+    work: impl FnOnce(beian_store::Store) -> F,
+) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async {
+            let store = beian_store::Store::open(&db.url).await.expect("open");
+            let out = work(store.clone()).await;
+            store.close().await;
+            out
+        })
+}
+
+/// Takes the verification job due first at `at` off the queue, as a worker that did it.
+async fn take_job(
+    store: &beian_store::Store,
+    at: chrono::DateTime<chrono::Utc>,
+) -> serde_json::Value {
+    let queue = beian_service::worker::VERIFY_QUEUE;
+    let taken = store
+        .claim(queue, "test", chrono::Duration::seconds(60), at)
+        .await
+        .expect("claim")
+        .expect("a job due");
+    store.complete(taken.id, "test", at).await.expect("done");
+    taken.payload
+}
+
 fn state(db: &TestDb, id: &str) -> String {
     db.json(&["orders", "show", id, "--format", "json"])["state"]
         .as_str()
@@ -302,20 +334,13 @@ fn workflow(db: &TestDb) {
     // The bytes are in the store, for the reviewer to open.
     let sha256 = listed["sha256"].as_str().expect("a SHA-256").to_owned();
     let order_id: i64 = pid.parse().expect("an order id");
-    let kept = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(async {
-            let store = beian_store::Store::open(&db.url).await.expect("open");
-            let file = store
-                .attachment(beian_store::Scope::All, order_id, &sha256)
-                .await
-                .expect("read");
-            store.close().await;
-            file
-        })
-        .expect("the document is stored");
+    let kept = on_store(db, |store| async move {
+        store
+            .attachment(beian_store::Scope::All, order_id, &sha256)
+            .await
+            .expect("read")
+    })
+    .expect("the document is stored");
     assert_eq!(
         kept.bytes,
         std::fs::read(&attachment).expect("read"),
@@ -326,6 +351,41 @@ fn workflow(db: &TestDb) {
     let approved = db.beian(&["order", "approve", &pid, "--as", "operator:zhang"]);
     assert_eq!(approved.status.code(), Some(0), "{}", describe(&approved));
     assert_eq!(state(db, &pid), "rechecking");
+
+    // Were the re-check left undecided twice (a source that does not answer), `orders show`
+    // would say so, and when the next one is due.
+    let due = chrono::Utc::now() + chrono::Duration::minutes(20);
+    let queued_run = on_store(db, |store| async move {
+        let now = chrono::Utc::now();
+        // The re-check queued on approval.
+        let job: beian_service::worker::VerifyJob =
+            serde_json::from_value(take_job(&store, now).await).expect("payload");
+        let deferred = beian_service::worker::VerifyJob {
+            undecided: 2,
+            ..job
+        };
+        beian_service::worker::enqueue_recheck(&store, deferred, due, now)
+            .await
+            .expect("deferred");
+        job
+    });
+    let shown = db.json(&["orders", "show", &pid, "--format", "json"]);
+    assert_eq!(shown["deferred_recheck"]["undecided"], 2, "{shown}");
+    let text = db.beian(&["orders", "show", &pid]);
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    assert!(text.contains("已连续 2 次未能得出结论"), "{text}");
+    // Back to the re-check as queued on approval, for the rest of the story.
+    on_store(db, |store| async move {
+        take_job(&store, due + chrono::Duration::minutes(1)).await;
+        let now = chrono::Utc::now();
+        beian_service::worker::enqueue_recheck(&store, queued_run, now, now)
+            .await
+            .expect("queued again");
+    });
+    assert!(
+        db.json(&["orders", "show", &pid, "--format", "json"])["deferred_recheck"].is_null(),
+        "nothing deferred any more"
+    );
 
     // The re-check runs on the changed filing; the other items still fail, the customer
     // appeals and the operator upholds the appeal.

@@ -134,6 +134,11 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             let changes = store.change_requests(Scope::All, *id).await?;
             let requests = store.order_requests(Scope::All, *id).await?;
             let audit = store.audit_for(Scope::All, &format!("order:{id}")).await?;
+            let deferred = if order.state == "rechecking" {
+                beian_service::worker::deferred_recheck(&store, order.filing_id).await?
+            } else {
+                None
+            };
             store.close().await;
             match format.format {
                 Format::Json => {
@@ -180,6 +185,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                             }))
                             .collect::<Vec<_>>()
                     );
+                    value["deferred_recheck"] = json!(deferred);
                     value["timeline"] = json!(
                         audit
                             .iter()
@@ -201,6 +207,13 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                         order.id, order.entity_name, order.filing_number
                     );
                     println!("  状态：{}", state_label(&order.state));
+                    if let Some(deferred) = &deferred {
+                        println!(
+                            "  复查：已连续 {} 次未能得出结论（网站或核验数据源没有应答），下一次约在 {}（北京时间）",
+                            deferred.undecided,
+                            beijing(deferred.due)
+                        );
+                    }
                     println!(
                         "  整改期限：{}（北京时间）{}",
                         beijing(order.deadline_at),
