@@ -12,6 +12,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
+use beian_domain::workflow::OrderState;
 use beian_domain::{Filing, Finding, Status};
 use beian_store::{Actor, Enqueued, NewJob, Scope, Store};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -609,6 +610,19 @@ async fn handle<V: Verifier>(
     let job: VerifyJob = serde_json::from_value(payload.clone())
         .map_err(|e| ServiceError::Corrupt(format!("verify job payload: {e}")))?;
     let store = orders.store();
+    // A re-check deferred after undecided ones is for an order in 复查中; if a person has
+    // decided it meanwhile, there is nothing left for it to decide (and a check of the
+    // filing now would be a sweep nobody started).
+    if job.undecided > 0 {
+        let open = store
+            .open_order_for_filing(Scope::All, job.filing_id)
+            .await?;
+        match open {
+            Some(order) if order.state == OrderState::Rechecking.code() => {}
+            Some(order) => return Ok((job, RecheckEffect::Unchanged(order.id))),
+            None => return Ok((job, RecheckEffect::Clean)),
+        }
+    }
     let filing = store
         .filing_body(Scope::All, job.filing_id)
         .await?

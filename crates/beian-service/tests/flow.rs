@@ -115,8 +115,8 @@ fn worker(orders: &Orders) -> Worker<Lint> {
     Worker::new(orders.clone(), Lint, options())
 }
 
-async fn flow(store: Store) {
-    let orders = orders_of(&store);
+/// A customer holding [`bad_filing`]: its id and the filing's.
+async fn customer_with_bad_filing(store: &Store) -> (i64, i64) {
     let now = Utc::now();
     let customer = store
         .create_customer(
@@ -133,19 +133,47 @@ async fn flow(store: Store) {
         .await
         .expect("import")
         .filing_id;
+    (customer, filing_id)
+}
+
+/// Starts a sweep of every filing, ready at once: the run and the jobs queued.
+async fn sweep_everything(store: &Store) -> (i64, u64) {
+    let test = Actor::system("test");
+    start_run(store, &test, "sweep", RunOf::all(), Spread::Now, Utc::now())
+        .await
+        .expect("run")
+}
+
+/// A person with an account: a customer's (with `customer`) or an operator's.
+async fn person(store: &Store, login: &str, customer: Option<i64>) -> Who {
+    let (role, db_role) = match customer {
+        Some(_) => (Role::Customer, beian_store::Role::Customer),
+        None => (Role::Operator, beian_store::Role::Operator),
+    };
+    let account = NewAccount {
+        login: login.to_owned(),
+        password_hash: "$argon2id$test".to_owned(),
+        role: db_role,
+        customer_id: customer,
+        display_name: login.to_owned(),
+    };
+    let id = store
+        .create_account(&account, Utc::now())
+        .await
+        .expect("account");
+    Who {
+        role,
+        actor: Actor::person(db_role, id, login),
+    }
+}
+
+async fn flow(store: Store) {
+    let orders = orders_of(&store);
+    let (customer, filing_id) = customer_with_bad_filing(&store).await;
 
     // A sweep issues one order; a second sweep finds it open and issues nothing.
     for round in 0..2 {
-        let (run_id, queued) = start_run(
-            &store,
-            &Actor::system("test"),
-            "sweep",
-            RunOf::all(),
-            Spread::Now,
-            Utc::now(),
-        )
-        .await
-        .expect("run");
+        let (run_id, queued) = sweep_everything(&store).await;
         assert_eq!(queued, 1);
         let stats = worker(&orders)
             .run(std::future::pending())
@@ -214,34 +242,8 @@ async fn flow(store: Store) {
     assert!(error.to_string().contains("不存在"), "{error}");
 
     // The customer submits the change, the operator approves it.
-    let account = |login: &str, role: beian_store::Role, customer_id: Option<i64>| {
-        let store = store.clone();
-        let login = login.to_owned();
-        async move {
-            let id = store
-                .create_account(
-                    &NewAccount {
-                        login: login.clone(),
-                        password_hash: "$argon2id$test".to_owned(),
-                        role,
-                        customer_id,
-                        display_name: login.clone(),
-                    },
-                    Utc::now(),
-                )
-                .await
-                .expect("account");
-            Actor::person(role, id, &login)
-        }
-    };
-    let me = Who {
-        role: Role::Customer,
-        actor: account("yunfan", beian_store::Role::Customer, Some(customer)).await,
-    };
-    let operator = Who {
-        role: Role::Operator,
-        actor: account("zhang", beian_store::Role::Operator, None).await,
-    };
+    let me = person(&store, "yunfan", Some(customer)).await;
+    let operator = person(&store, "zhang", None).await;
     let submitted = orders
         .apply(
             Scope::Customer(customer),
@@ -645,4 +647,91 @@ async fn daily_recheck_runs(store: Store) {
     assert_eq!(store.run(next).await.unwrap().unwrap().status, "running");
 }
 
-on_both_backends!(requeue_flow, retry_flow, flow, daily_recheck_runs);
+/// A re-check deferred after undecided ones finds its order decided by hand meanwhile:
+/// it checks nothing and issues nothing, although the filing still fails.
+async fn decided_by_hand_flow(store: Store) {
+    let orders = orders_of(&store);
+    let (customer, filing_id) = customer_with_bad_filing(&store).await;
+    sweep_everything(&store).await;
+    let stats = worker(&orders)
+        .run(std::future::pending())
+        .await
+        .expect("worker");
+    assert_eq!(stats.issued, 1);
+    let order = store
+        .open_order_for_filing(Scope::All, filing_id)
+        .await
+        .unwrap()
+        .expect("issued");
+    let me = person(&store, "yunfan", Some(customer)).await;
+    let request = Event::RequestRecheck {
+        evidence: "已修改网站名称".to_owned(),
+        attachments: vec![],
+    };
+    orders
+        .apply(
+            Scope::Customer(customer),
+            order.id,
+            &me,
+            &request,
+            Utc::now(),
+        )
+        .await
+        .expect("request a re-check");
+    // The re-check came out undecided; the next one waits ...
+    let taken = store
+        .claim(
+            VERIFY_QUEUE,
+            "test",
+            chrono::Duration::seconds(60),
+            Utc::now(),
+        )
+        .await
+        .expect("claim")
+        .expect("the re-check queued on request");
+    store
+        .complete(taken.id, "test", Utc::now())
+        .await
+        .expect("done");
+    let job: VerifyJob = serde_json::from_value(taken.payload).expect("payload");
+    let deferred = VerifyJob {
+        undecided: 1,
+        ..job
+    };
+    beian_service::worker::enqueue_recheck(&store, deferred, Utc::now(), Utc::now())
+        .await
+        .expect("deferred");
+    // ... and an operator decides it by hand first.
+    let operator = person(&store, "zhang", None).await;
+    orders
+        .apply(
+            Scope::All,
+            order.id,
+            &operator,
+            &Event::RecheckPassed,
+            Utc::now(),
+        )
+        .await
+        .expect("passed by hand");
+    let stats = worker(&orders)
+        .run(std::future::pending())
+        .await
+        .expect("worker");
+    assert_eq!((stats.done, stats.issued), (1, 0), "{stats:?}");
+    assert!(
+        store
+            .open_order_for_filing(Scope::All, filing_id)
+            .await
+            .unwrap()
+            .is_none(),
+        "no order issued behind the operator's decision"
+    );
+}
+
+on_both_backends!(
+    requeue_flow,
+    retry_flow,
+    flow,
+    daily_recheck_runs,
+    decided_by_hand_flow
+);
