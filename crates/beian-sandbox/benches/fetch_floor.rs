@@ -98,45 +98,47 @@ fn handshake_in_memory(
     server_config: &Arc<rustls::ServerConfig>,
     host: &str,
 ) -> (Duration, Duration) {
-    let (mut client_time, mut server_time) = (Duration::ZERO, Duration::ZERO);
     let started = Instant::now();
     let name = ServerName::try_from(host.to_string()).expect("server name");
     let mut client = rustls::ClientConnection::new(Arc::clone(client_config), name).expect("c");
-    client_time += started.elapsed();
+    let mut client_time = started.elapsed();
     let started = Instant::now();
     let mut server = rustls::ServerConnection::new(Arc::clone(server_config)).expect("s");
-    server_time += started.elapsed();
+    let mut server_time = started.elapsed();
     let mut buf = Vec::with_capacity(8192);
     for _ in 0..16 {
         if !client.is_handshaking() && !server.is_handshaking() {
             return (client_time, server_time);
         }
-        let started = Instant::now();
-        buf.clear();
-        while client.wants_write() {
-            client.write_tls(&mut buf).expect("client write");
-        }
-        client_time += started.elapsed();
-        let started = Instant::now();
-        let mut rd = &buf[..];
-        while !rd.is_empty() {
-            server.read_tls(&mut rd).expect("server read");
-        }
-        server.process_new_packets().expect("server process");
-        buf.clear();
-        while server.wants_write() {
-            server.write_tls(&mut buf).expect("server write");
-        }
-        server_time += started.elapsed();
-        let started = Instant::now();
-        let mut rd = &buf[..];
-        while !rd.is_empty() {
-            client.read_tls(&mut rd).expect("client read");
-        }
-        client.process_new_packets().expect("client process");
-        client_time += started.elapsed();
+        let (sent, taken) = flight(&mut client, &mut server, &mut buf);
+        client_time += sent;
+        server_time += taken;
+        let (sent, taken) = flight(&mut server, &mut client, &mut buf);
+        server_time += sent;
+        client_time += taken;
     }
     panic!("handshake did not finish");
+}
+
+/// Carries what `from` has to send to `to`, which processes it: the time each side spent.
+fn flight<A: rustls::SideData, B: rustls::SideData>(
+    from: &mut rustls::ConnectionCommon<A>,
+    to: &mut rustls::ConnectionCommon<B>,
+    buf: &mut Vec<u8>,
+) -> (Duration, Duration) {
+    let started = Instant::now();
+    buf.clear();
+    while from.wants_write() {
+        from.write_tls(buf).expect("write");
+    }
+    let sent = started.elapsed();
+    let started = Instant::now();
+    let mut rd = &buf[..];
+    while !rd.is_empty() {
+        to.read_tls(&mut rd).expect("read");
+    }
+    to.process_new_packets().expect("process");
+    (sent, started.elapsed())
 }
 
 fn median(values: &mut [f64]) -> f64 {

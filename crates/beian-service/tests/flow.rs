@@ -288,17 +288,7 @@ async fn flow(store: Store) {
     // The re-check meets a source that does not answer for the order's item: nothing
     // fails, but the item is not shown fixed, so the order stays 复查中 ...
     let backoff = chrono::Duration::minutes(10);
-    let stats = Worker::new(
-        orders.clone(),
-        Unsure::times(CheckId::SiteNameViolation, 1),
-        WorkerOptions {
-            recheck_backoff: backoff,
-            ..options()
-        },
-    )
-    .run(std::future::pending())
-    .await
-    .expect("worker");
+    let stats = unsure_worker(&orders, 1, backoff).await;
     assert_eq!((stats.undecided, stats.passed), (1, 0), "{stats:?}");
     let order_now = store.order(Scope::All, order.id).await.unwrap().unwrap();
     assert_eq!(order_now.state, "rechecking");
@@ -331,17 +321,7 @@ async fn flow(store: Store) {
 
     // Undecided twice more, then the source answers: without a backoff each deferred
     // re-check is due at once, and the third passes the changed filing.
-    let stats = Worker::new(
-        orders.clone(),
-        Unsure::times(CheckId::SiteNameViolation, 2),
-        WorkerOptions {
-            recheck_backoff: chrono::Duration::zero(),
-            ..options()
-        },
-    )
-    .run(std::future::pending())
-    .await
-    .expect("worker");
+    let stats = unsure_worker(&orders, 2, chrono::Duration::zero()).await;
     assert_eq!((stats.undecided, stats.passed), (2, 1), "{stats:?}");
     let order = store.order(Scope::All, order.id).await.unwrap().unwrap();
     assert_eq!(order.state, "resolved");
@@ -377,6 +357,27 @@ async fn scheduler_tick(orders: &Orders) -> beian_service::scheduler::TickReport
     )
     .await
     .expect("tick")
+}
+
+/// Drains the queue with the offline judges, the item of the order (`site.name_violation`)
+/// undecided in the first `times` verifications, re-checks deferred by `backoff`.
+async fn unsure_worker(
+    orders: &Orders,
+    times: u32,
+    backoff: chrono::Duration,
+) -> beian_service::worker::WorkerStats {
+    let options = WorkerOptions {
+        recheck_backoff: backoff,
+        ..options()
+    };
+    Worker::new(
+        orders.clone(),
+        Unsure::times(CheckId::SiteNameViolation, times),
+        options,
+    )
+    .run(std::future::pending())
+    .await
+    .expect("worker")
 }
 
 /// The offline judges, with one check's findings undecided (its source did not answer)
