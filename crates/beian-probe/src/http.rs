@@ -529,8 +529,9 @@ pub(crate) fn error_chain(err: &(dyn StdError + 'static)) -> String {
 }
 
 /// rustls on the ring provider (no aws-lc), the bundled web PKI roots plus any extra roots,
-/// HTTP/1.1 only.
-pub(crate) fn tls_config(extra_pem: &[Vec<u8>]) -> Result<rustls::ClientConfig, FetchSetupError> {
+/// HTTP/1.1 only: the client of every https fetch and RDAP query (public so that the
+/// sandbox's `fetch_floor` bench measures this very client).
+pub fn tls_config(extra_pem: &[Vec<u8>]) -> Result<rustls::ClientConfig, FetchSetupError> {
     let mut roots: rustls::RootCertStore = webpki_roots::TLS_SERVER_ROOTS.iter().cloned().collect();
     for pem in extra_pem {
         let mut added = 0usize;

@@ -20,8 +20,7 @@ use std::time::{Duration, Instant};
 
 use beian_sandbox::world::{Behavior, World, WorldConfig};
 use beian_sandbox::{Sandbox, ServeConfig};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::ServerName;
 
 /// Sites fetched per round (each once over http, once over https).
 const SITES: usize = 400;
@@ -198,33 +197,14 @@ fn main() {
     });
     let (http_port, https_port, ca_pem, memory_server) = ready_rx.recv().expect("sandbox up");
 
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
-        roots.add(cert.expect("CA PEM")).expect("CA");
-    }
-    // As the sweep's client: ring, the safe default versions, HTTP/1.1.
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let client = Arc::new(config);
-    // The in-memory pair verifies against its own CA.
-    let memory_client = {
-        let mut roots = rustls::RootCertStore::empty();
-        let pem = memory_server_ca(&memory_server);
-        roots.add(pem).expect("CA");
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // The sweep's own client (`beian_probe::http::tls_config`), trusting the sandbox CA; the
+    // in-memory pair's client trusts that pair's own CA.
+    let client_trusting = |pem: &str| {
+        let config = beian_probe::http::tls_config(&[pem.as_bytes().to_vec()]).expect("client");
         Arc::new(config)
     };
+    let client = client_trusting(&ca_pem);
+    let memory_client = client_trusting(&memory_server.0.ca_pem);
 
     // Warm-up: every site's certificate is signed on its first handshake, then cached.
     for (domain, ip) in &targets {
@@ -304,17 +284,4 @@ fn main() {
         100.0 * p / both,
         4.0 * p
     );
-}
-
-/// The CA certificate of the in-memory server's own CA.
-fn memory_server_ca(
-    server: &(
-        Arc<beian_sandbox::tls::SandboxCa>,
-        Arc<rustls::ServerConfig>,
-    ),
-) -> CertificateDer<'static> {
-    CertificateDer::pem_slice_iter(server.0.ca_pem.as_bytes())
-        .next()
-        .expect("CA PEM")
-        .expect("CA PEM parses")
 }
