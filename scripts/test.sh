@@ -73,7 +73,7 @@ if [ "$fuzz_seconds" -gt 0 ]; then
   fi
   # cargo-fuzz passes -Z flags to rustc; RUSTC_BOOTSTRAP lets the stable toolchain take them.
   export RUSTC_BOOTSTRAP=1
-  for target in extract_numbers analyze_page filing_json registration import_files; do
+  for target in extract_numbers analyze_page filing_json registration import_files scan_words; do
     corpus=$(mktemp -d)
     log=$(mktemp)
     seeds="corpus-seed/$target"
@@ -89,5 +89,5 @@ if [ "$fuzz_seconds" -gt 0 ]; then
     fi
     rm -rf "$corpus" "$log"
   done
-  echo "fuzzing: 5 passed, 0 failed"
+  echo "fuzzing: 6 passed, 0 failed"
 fi

@@ -18,6 +18,7 @@
 //! and everyday words (人民, 社会, 管理, 价格, 电话 …), so on any realistic Chinese text its
 //! hits are dense — one per 100–150 bytes, not one per few KB — whatever is sprinkled in. A
 //! second run drops the one-character words. Run: `cargo bench -p beian-lexicon`.
+//! `SCAN_OURS_ONCE=1` runs only our engine, once (for callgrind: see the README).
 
 use std::time::{Duration, Instant};
 
@@ -376,6 +377,26 @@ fn run(label: &str, words: &[&str], text: &str) -> f64 {
     ratio(1, |t| t.median)
 }
 
+/// Our engine alone, once over the text: for counting instructions, branches and misses
+/// under callgrind, which do not change with the load of the machine (see the README).
+fn ours_once(words: &[&str], text: &str) {
+    let ours = match Scanner::builder().build_from_entries(entries(words)) {
+        Ok(s) => s,
+        Err(e) => {
+            println!("scanner failed to build: {e}");
+            return;
+        }
+    };
+    let mut buffer = ScanBuffer::new();
+    let t = Instant::now();
+    let matches = std::hint::black_box(ours.count_in(&mut buffer, text));
+    let chars = text.chars().count();
+    println!(
+        "ours once: {matches} matches, {:.1} ns/char ({chars} chars)",
+        t.elapsed().as_secs_f64() * 1e9 / chars.max(1) as f64
+    );
+}
+
 fn main() {
     let raw = match std::fs::read_to_string(DICTIONARY) {
         Ok(raw) => raw,
@@ -403,6 +424,10 @@ fn main() {
         started.elapsed().as_secs_f64() * 1e3,
         words.len()
     );
+    if std::env::var_os("SCAN_OURS_ONCE").is_some() {
+        ours_once(&words, &text);
+        return;
+    }
     let full = run("full dictionary", &words, &text);
     let multi: Vec<&str> = words
         .iter()

@@ -23,12 +23,16 @@
 //! exactly the leftmost-longest matches (the longest word at the first position where any
 //! word starts, then again after it).
 //!
-//! Blocks: the text is read [`BLOCK`] positions at a time; the first two steps of every
-//! position (its depth-one node, and the pair with the next character) do not depend on
-//! each other, so they are looked up for the whole block first; the resolution then visits
-//! only the positions where a word may start (a bit mask) and walks deeper only from pairs
-//! of the dictionary. Walks that run off a block go on over the bytes, across gaps, and
-//! into the producer's window at a character only it can fold.
+//! Blocks: the text is read [`BLOCK`] positions at a time, whitespace folded in as it is read
+//! (dropped, or one space piece between two ASCII letters or digits), so that a block ends
+//! only after [`BLOCK`] positions or before a character only the producer can fold. The
+//! first step of every position is a load from a table by code (`roots`, whose entry for a
+//! code no word starts with points into a region of the array where no unit has a parent,
+//! so that no test is needed); the pair with the next character is one more load; neither
+//! depends on another position, so both are looked up for the whole block first. The
+//! resolution then visits only the positions where a word may start (a bit mask) and walks
+//! deeper only from pairs of the dictionary. Walks that run off a block go on over the
+//! bytes, across gaps, and into the producer's window at a character only it can fold.
 //!
 //! Exactness: the character table is derived from [`Producer`], which reproduces
 //! `normalize` character by character (the same classes, the same whitespace rule, the same
@@ -507,6 +511,10 @@ pub(crate) struct Trie {
     units: Vec<Unit>,
     /// Pattern id + 1 of the word ending at each unit, 0 for none.
     values: Vec<u32>,
+    /// Per code: the info of its depth-one node, or `dead` if no word starts with it.
+    roots: Vec<u32>,
+    /// Info whose base points where no unit has a parent (the room after the last base).
+    dead: u32,
     /// Character table entries of ASCII.
     ascii: [u32; 128],
     /// High byte of a BMP code point → block of `blocks` (block 0 is all zeros).
@@ -633,7 +641,16 @@ impl Trie {
             .map(|(&cp, &c)| (cp, c))
             .collect();
         astral.sort_unstable();
+        let dead = u32::try_from(units.len() - (alphabet.len() + 1)).ok()? << 2;
+        let roots = (0..=alphabet.len())
+            .map(|c| match units.get(c) {
+                Some(u) if u.check == 0 && c != 0 => u.info,
+                _ => dead,
+            })
+            .collect();
         Some(Trie {
+            roots,
+            dead,
             units,
             values,
             ascii,
@@ -650,6 +667,7 @@ impl Trie {
     /// Bytes of heap the trie holds.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.units.capacity() * std::mem::size_of::<Unit>()
+            + self.roots.capacity() * std::mem::size_of::<u32>()
             + self.values.capacity() * std::mem::size_of::<u32>()
             + std::mem::size_of::<[u16; 256]>()
             + self.blocks.capacity() * std::mem::size_of::<[u32; 256]>()
@@ -666,32 +684,46 @@ impl Trie {
     /// character boundary) and its length in bytes.
     #[inline(always)]
     fn lookup(&self, bytes: &[u8], i: usize) -> (u32, usize) {
+        // Three bytes at hand: one bounds check for any character of the BMP.
+        let Some(&[b, b1, b2]) = bytes.get(i..i.wrapping_add(3)) else {
+            return self.lookup_near_end(bytes, i);
+        };
+        if b < 0x80 {
+            return (self.ascii[usize::from(b)], 1);
+        }
+        if b >= 0xE0 {
+            if b >= 0xF0 {
+                return (SLOW, 4);
+            }
+            let cp =
+                (u32::from(b & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+            (self.entry(cp), 3)
+        } else {
+            let cp = (u32::from(b & 0x1F) << 6) | u32::from(b1 & 0x3F);
+            (self.entry(cp), 2)
+        }
+    }
+
+    /// [`Trie::lookup`] within the last two bytes of the text.
+    #[cold]
+    #[inline(never)]
+    fn lookup_near_end(&self, bytes: &[u8], i: usize) -> (u32, usize) {
         let Some(&b) = bytes.get(i) else {
             return (SLOW, 1);
         };
         if b < 0x80 {
             return (self.ascii[usize::from(b)], 1);
         }
-        let (cp, len) = if b >= 0xE0 {
-            if b >= 0xF0 {
-                return (SLOW, 4);
-            }
-            match (bytes.get(i + 1), bytes.get(i + 2)) {
-                (Some(&b1), Some(&b2)) => (
-                    (u32::from(b & 0x0F) << 12)
-                        | (u32::from(b1 & 0x3F) << 6)
-                        | u32::from(b2 & 0x3F),
-                    3,
-                ),
-                _ => return (SLOW, 3),
-            }
-        } else {
-            match bytes.get(i + 1) {
-                Some(&b1) => ((u32::from(b & 0x1F) << 6) | u32::from(b1 & 0x3F), 2),
-                None => return (SLOW, 2),
-            }
-        };
-        (self.entry(cp), len)
+        if b >= 0xE0 {
+            return (SLOW, if b >= 0xF0 { 4 } else { 3 });
+        }
+        match bytes.get(i + 1) {
+            Some(&b1) => (
+                self.entry((u32::from(b & 0x1F) << 6) | u32::from(b1 & 0x3F)),
+                2,
+            ),
+            None => (SLOW, 2),
+        }
     }
 
     /// The character table entry of a BMP code point.
@@ -792,20 +824,30 @@ impl Trie {
             let positions = m.min(BLOCK);
             // The first two steps of every position, independent of each other.
             let mut interesting = 0u64;
+            if m <= BLOCK {
+                b.pieces[m] = 0;
+            }
+            let mut c0 = b.pieces[0] & CODE_MASK;
             for k in 0..positions {
-                let c0 = b.codes[k];
-                let c1 = if k + 1 < m { b.codes[k + 1] } else { 0 };
-                let u0 = self.units.get(c0 as usize).copied().unwrap_or(FREE);
-                let info0 = if u0.check == 0 { u0.info } else { 0 };
+                let c1 = b.pieces[k + 1] & CODE_MASK;
+                // A code that starts no word has `dead` for its info: no unit there has a
+                // parent, so the pair never matches; nor does the pair with code 0 (no
+                // unit's child by code 0 exists).
+                let info0 = self.roots.get(c0 as usize).copied().unwrap_or(self.dead);
                 let t = (info0 >> 2) + c1;
                 let u1 = self.units.get(t as usize).copied().unwrap_or(FREE);
-                let hit = (u1.check == c0) & (info0 & HAS_KIDS != 0) & (c1 != 0);
-                // The last character before whitespace, a character for the producer or
-                // the end: its walk goes on over the bytes.
-                let open = (k + 1 == m) & (info0 & HAS_KIDS != 0);
+                let hit = u1.check == c0;
+                // All ones on a hit, without a branch (the hits follow no pattern).
+                let keep = 0u32.wrapping_sub(u32::from(hit));
                 b.infos[k] = info0;
-                b.pairs[k] = if hit { (t, u1.info) } else { (0, 0) };
-                interesting |= u64::from(hit | open | (info0 & IS_WORD != 0)) << k;
+                b.pairs[k] = (t & keep, u1.info & keep);
+                interesting |= u64::from(u32::from(hit) | (info0 & IS_WORD)) << k;
+                c0 = c1;
+            }
+            // The last character before whitespace, a character for the producer or the
+            // end: its walk goes on over the bytes.
+            if m <= BLOCK && m > 0 && b.infos[m - 1] & HAS_KIDS != 0 {
+                interesting |= 1 << (m - 1);
             }
             // Leftmost-longest over the positions where a word may start.
             let mut resume = if m > BLOCK { b.starts[BLOCK] } else { b.end };
@@ -816,18 +858,13 @@ impl Trie {
                 if k < covered {
                     continue;
                 }
-                let c0 = b.codes[k];
+                let c0 = b.pieces[k] & CODE_MASK;
                 let info0 = b.infos[k];
-                let first = NChar {
-                    cp: b.flags[k] & NO_START,
-                    len: u32::try_from(b.ends[k] - b.starts[k]).unwrap_or(0),
-                    start: b.starts[k],
-                };
-                // The longest word so far: its node, the index after its last character,
-                // and its original end with the flags of its last character.
+                // The longest word so far: its node, and the index after its last character
+                // (`usize::MAX` once the walk went on over the bytes, which sets `best_end`).
                 let mut best = if info0 & IS_WORD != 0 { c0 } else { 0 };
                 let mut best_at = k + 1;
-                let mut last = b.last(k);
+                let mut best_end = 0usize;
                 // Where to go on over the bytes: the node, its info and the next index.
                 let mut open = None;
                 let (t, ti) = b.pairs[k];
@@ -835,7 +872,6 @@ impl Trie {
                     if ti & IS_WORD != 0 {
                         best = t;
                         best_at = k + 2;
-                        last = b.last(k + 1);
                     }
                     let (mut node, mut info, mut q) = (t, ti, k + 2);
                     while info & HAS_KIDS != 0 {
@@ -843,7 +879,7 @@ impl Trie {
                             open = Some((node, info, q));
                             break;
                         }
-                        let Some((u, ui)) = self.step(node, info, b.codes[q]) else {
+                        let Some((u, ui)) = self.step(node, info, b.pieces[q] & CODE_MASK) else {
                             break;
                         };
                         (node, info) = (u, ui);
@@ -851,24 +887,24 @@ impl Trie {
                         if info & IS_WORD != 0 {
                             best = node;
                             best_at = q;
-                            last = b.last(q - 1);
                         }
                     }
                 } else if k + 1 == m && info0 & HAS_KIDS != 0 {
                     open = Some((c0, info0, k + 1));
                 }
+                let first = || NChar {
+                    cp: b.pieces[k] & NO_START,
+                    len: u32::try_from(b.ends[k] - b.starts[k]).unwrap_or(0),
+                    start: b.starts[k],
+                };
                 if let Some((node, info, q)) = open {
-                    let alnum = b.alnums >> (q - 1) & 1 != 0;
-                    let mut best_end = last.start;
+                    let alnum = b.pieces[q - 1] & ALNUM_FOLD != 0;
+                    let mut walked = usize::MAX;
                     let spill =
-                        self.walk_bytes(bytes, b.end, node, info, alnum, &mut best, &mut best_end);
-                    if best_end != last.start {
+                        self.walk_bytes(bytes, b.end, node, info, alnum, &mut best, &mut walked);
+                    if walked != usize::MAX {
                         best_at = usize::MAX;
-                        last = NChar {
-                            cp: 0,
-                            len: 0,
-                            start: best_end,
-                        };
+                        best_end = walked;
                     }
                     if let Some((at, node, info, alnum)) = spill {
                         // Go on over the normalised text from `at`.
@@ -885,7 +921,7 @@ impl Trie {
                             &mut best,
                         ) {
                             if let Some(&end) = window.get(w) {
-                                f(first, end, self.value(best).wrapping_sub(1));
+                                f(first(), end, self.value(best).wrapping_sub(1));
                             }
                             i = self.window_loop(text, &mut producer, window, w + 1, more, &mut f);
                             continue 'text;
@@ -895,7 +931,16 @@ impl Trie {
                 if best == 0 {
                     continue;
                 }
-                f(first, last, self.value(best).wrapping_sub(1));
+                let last = if best_at == usize::MAX {
+                    NChar {
+                        cp: 0,
+                        len: 0,
+                        start: best_end,
+                    }
+                } else {
+                    b.last(best_at - 1)
+                };
+                f(first(), last, self.value(best).wrapping_sub(1));
                 if best_at >= positions {
                     resume = resume.max(last.start);
                     break;
@@ -907,57 +952,89 @@ impl Trie {
     }
 
     /// Reads a block from byte `i` (a character the fold handles alone) into `b`: the coded
-    /// pieces of up to [`BLOCK`] positions, then one more character if it folds to one
-    /// character (the second of the last position's pair). An expansion is read only if all
-    /// its pieces are positions: a match that ends inside one must be followed by its next
-    /// piece, which the producer does. Returns how many pieces; `b.end` is where the last
-    /// character read ends.
+    /// pieces of up to [`BLOCK`] positions, then one more piece (the second of the last
+    /// position's pair). Whitespace and zero-width characters between two pieces are
+    /// dropped, or read as one space piece between two ASCII letters or digits, as the fold
+    /// does. An expansion is read only if all its pieces are positions: a match that ends
+    /// inside one must be followed by its next piece, which the producer does. The block
+    /// ends before a character for the producer, and before whitespace that such a
+    /// character or an expansion follows (the walk over the bytes hands both to the
+    /// producer). Returns how many pieces; `b.end` is where the last piece read ends.
     #[inline(always)]
     fn read_block(&self, bytes: &[u8], i: usize, b: &mut Block) -> usize {
         let mut m = 0;
         let mut pos = i;
-        b.alnums = 0;
-        while m <= BLOCK && pos < bytes.len() {
-            let (e, l) = self.lookup(bytes, pos);
-            if e & (SLOW | GAP) != 0 {
-                break;
+        let n = bytes.len();
+        'read: while m <= BLOCK && pos < n {
+            let (mut e, mut l) = self.lookup(bytes, pos);
+            if e & (SLOW | GAP | EXPAND) != 0 {
+                if e & GAP != 0 {
+                    let run = pos;
+                    let mut at = pos;
+                    let mut white = false;
+                    while e & GAP != 0 {
+                        white |= e & WHITE != 0;
+                        at += l;
+                        if at >= n {
+                            break 'read;
+                        }
+                        (e, l) = self.lookup(bytes, at);
+                    }
+                    if e & (SLOW | EXPAND) != 0 {
+                        break;
+                    }
+                    if white && m > 0 && b.pieces[m - 1] & ALNUM_FOLD != 0 && e & ALNUM_FOLD != 0 {
+                        // One space stands for the run.
+                        b.pieces[m] = self.space_code;
+                        b.starts[m] = run;
+                        b.ends[m] = at;
+                        m += 1;
+                        if m > BLOCK {
+                            pos = at;
+                            break;
+                        }
+                    }
+                    pos = at;
+                } else if e & SLOW != 0 {
+                    break;
+                } else {
+                    let end = pos + l;
+                    let (from, count) = self
+                        .fold
+                        .spans
+                        .get((e & CODE_MASK) as usize)
+                        .copied()
+                        .unwrap_or((0, 0));
+                    let pieces = self
+                        .fold
+                        .pieces
+                        .get(from as usize..(from + count) as usize)
+                        .unwrap_or_default();
+                    if m + pieces.len() > BLOCK {
+                        break;
+                    }
+                    for (k, &piece) in pieces.iter().enumerate() {
+                        b.pieces[m] = self.code_of(piece & FOLD_CP)
+                            | if k > 0 { NO_START } else { 0 }
+                            | if k + 1 < pieces.len() { NO_END } else { 0 }
+                            | (piece & ALNUM_FOLD);
+                        b.starts[m] = pos;
+                        b.ends[m] = end;
+                        m += 1;
+                    }
+                    pos = end;
+                    continue;
+                }
             }
             let end = pos + l;
-            if e & EXPAND == 0 {
-                b.codes[m] = e & CODE_MASK;
-                b.starts[m] = pos;
-                b.ends[m] = end;
-                b.flags[m] = 0;
-                b.alnums |= u128::from(e & ALNUM_FOLD != 0) << m;
-                m += 1;
-            } else {
-                let (from, count) = self
-                    .fold
-                    .spans
-                    .get((e & CODE_MASK) as usize)
-                    .copied()
-                    .unwrap_or((0, 0));
-                let pieces = self
-                    .fold
-                    .pieces
-                    .get(from as usize..(from + count) as usize)
-                    .unwrap_or_default();
-                if m + pieces.len() > BLOCK {
-                    break;
-                }
-                for (k, &piece) in pieces.iter().enumerate() {
-                    b.codes[m] = self.code_of(piece & FOLD_CP);
-                    b.starts[m] = pos;
-                    b.ends[m] = end;
-                    b.flags[m] = if k > 0 { NO_START } else { 0 }
-                        | if k + 1 < pieces.len() { NO_END } else { 0 };
-                    b.alnums |= u128::from(piece & ALNUM_FOLD != 0) << m;
-                    m += 1;
-                }
-            }
+            // The entry as it is: the code, and ALNUM_FOLD.
+            b.pieces[m] = e;
+            b.starts[m] = pos;
+            b.ends[m] = end;
+            m += 1;
             pos = end;
         }
-        b.end = pos;
+        b.end = if m > 0 { b.ends[m - 1] } else { pos };
         m
     }
 
@@ -1146,15 +1223,13 @@ const BLOCK_ROOM: usize = BLOCK + 1;
 
 /// 块 — one block of coded characters read from the original bytes.
 struct Block {
-    /// The code of each piece (a character, or one piece of an expansion).
-    codes: [u32; BLOCK_ROOM],
+    /// Each piece (a character, or one piece of an expansion): its code
+    /// ([`CODE_MASK`]), [`ALNUM_FOLD`] if it is an ASCII letter or digit, and [`NO_START`]
+    /// and [`NO_END`] inside an expansion. A character's table entry is stored as it is.
+    pieces: [u32; BLOCK_ROOM],
     /// Where the original character of each piece starts and ends.
     starts: [usize; BLOCK_ROOM],
     ends: [usize; BLOCK_ROOM],
-    /// [`NO_START`] and [`NO_END`] of each piece.
-    flags: [u32; BLOCK_ROOM],
-    /// One bit per piece: whether it is an ASCII letter or digit.
-    alnums: u128,
     /// Per position: its depth-one info, and the pair's unit and info (unit 0: none).
     infos: [u32; BLOCK],
     pairs: [(u32, u32); BLOCK],
@@ -1165,11 +1240,9 @@ struct Block {
 impl Default for Block {
     fn default() -> Block {
         Block {
-            codes: [0; BLOCK_ROOM],
+            pieces: [0; BLOCK_ROOM],
             starts: [0; BLOCK_ROOM],
             ends: [0; BLOCK_ROOM],
-            flags: [0; BLOCK_ROOM],
-            alnums: 0,
             infos: [0; BLOCK],
             pairs: [(0, 0); BLOCK],
             end: 0,
@@ -1183,7 +1256,7 @@ impl Block {
     #[inline(always)]
     fn last(&self, k: usize) -> NChar {
         NChar {
-            cp: self.flags[k] & NO_END,
+            cp: self.pieces[k] & NO_END,
             len: 0,
             start: self.ends[k],
         }

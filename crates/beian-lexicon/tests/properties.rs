@@ -177,6 +177,24 @@ fn dense_string(max: usize) -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(DENSE_PIECES), 0..max).prop_map(|p| p.concat())
 }
 
+/// Pieces with whitespace of every kind between letters, digits and hanzi, so that the
+/// runs the fold drops or turns into one space fall anywhere in a 64-position block and on
+/// its edges, and before expansions and the producer's characters.
+const GAPPY_PIECES: &[&str] = &[
+    "赌", "博", "網", "a", "b", "B", "1", "１", " ", " ", "\u{3000}", "\u{200B}", "\n", "\t", "㍿",
+    "会", "社", "…", ".", "e\u{301}",
+];
+
+fn gappy_string(max: usize) -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(GAPPY_PIECES), 0..max).prop_map(|p| p.concat())
+}
+
+fn gappy_words() -> impl Strategy<Value = Vec<String>> {
+    let word =
+        prop::collection::vec(prop::sample::select(GAPPY_PIECES), 1..5).prop_map(|p| p.concat());
+    prop::collection::vec(word, 1..12)
+}
+
 fn entry(word: &str) -> beian_lexicon::Entry {
     beian_lexicon::Entry {
         word: word.to_owned(),
@@ -277,6 +295,14 @@ proptest! {
     fn leftmost_longest_agrees_with_brute_force_across_blocks(
         words in prop::collection::vec(piece_string(5), 1..12),
         text in dense_string(400),
+    ) {
+        agrees_with_reference(&words, &text)?;
+    }
+
+    #[test]
+    fn leftmost_longest_agrees_with_brute_force_across_whitespace_and_blocks(
+        words in gappy_words(),
+        text in gappy_string(400),
     ) {
         agrees_with_reference(&words, &text)?;
     }
