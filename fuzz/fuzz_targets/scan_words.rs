@@ -1,12 +1,14 @@
-//! Differential: the scanner's leftmost-longest hits on any text, for any words, equal a
-//! brute-force search over the normalised text mapped back to the original.
+//! Differential: the scanner's leftmost-longest hits on any text, for any words, equal the
+//! brute-force search of `beian_lexicon::reference`.
 //!
 //! Input: words separated by `\n` up to the first `\0`, then the text. Both are any UTF-8,
 //! so whitespace runs, zero-width characters, expansions (㍿, …), combining marks and
 //! characters outside the BMP fall anywhere in the matcher's blocks.
 #![no_main]
 
-use beian_lexicon::{Entry, MatchMode, Scanner, Scope, Severity, normalize, normalize_word};
+use beian_lexicon::{
+    Entry, MatchMode, Scanner, Scope, Severity, brute_force_leftmost_longest, normalize_word,
+};
 use libfuzzer_sys::fuzz_target;
 
 fn entry(word: &str) -> Entry {
@@ -17,34 +19,6 @@ fn entry(word: &str) -> Entry {
         severity: Severity::Warn,
         source: "fuzz".to_owned(),
     }
-}
-
-/// Leftmost-longest by brute force over the normalised text, skipping matches inside one
-/// character's expansion, as (original start, original end, normalised word).
-fn reference(words: &[String], text: &str) -> Vec<(usize, usize, String)> {
-    let norm = normalize(text);
-    let s = norm.as_str();
-    let map = norm.map();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < s.len() {
-        let rest = s.get(i..).unwrap_or_default();
-        let longest = words
-            .iter()
-            .filter(|w| !w.is_empty() && rest.starts_with(w.as_str()))
-            .max_by_key(|w| w.len());
-        match longest {
-            Some(w) => {
-                let end = i + w.len();
-                if !map.splits_a_character(i) && !map.splits_a_character(end) {
-                    out.push((map.start(i), map.end(end), w.clone()));
-                }
-                i = end;
-            }
-            None => i += rest.chars().next().map_or(1, char::len_utf8),
-        }
-    }
-    out
 }
 
 fuzz_target!(|bytes: &[u8]| {
@@ -60,8 +34,7 @@ fuzz_target!(|bytes: &[u8]| {
     else {
         return;
     };
-    let normalised: Vec<String> = words.iter().map(|w| normalize_word(w)).collect();
-    let expected = reference(&normalised, text);
+    let expected = brute_force_leftmost_longest(&words, text);
     let got: Vec<(usize, usize, String)> = scanner
         .scan(text)
         .iter()

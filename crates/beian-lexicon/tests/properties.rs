@@ -2,7 +2,9 @@
 
 use std::sync::LazyLock;
 
-use beian_lexicon::{MatchMode, Scanner, bundled, normalize, normalize_word};
+use beian_lexicon::{
+    MatchMode, Scanner, brute_force_leftmost_longest, bundled, normalize, normalize_word,
+};
 use proptest::prelude::*;
 
 static LEFTMOST: LazyLock<Option<Scanner>> = LazyLock::new(|| {
@@ -205,42 +207,12 @@ fn entry(word: &str) -> beian_lexicon::Entry {
     }
 }
 
-/// Leftmost-longest by brute force over the normalised text, mapped back with the public
-/// offset map, skipping matches inside one character's expansion: what `scan` must return,
-/// as (start, end, normalised word).
-fn reference(words: &[String], text: &str) -> Vec<(usize, usize, String)> {
-    let norm = normalize(text);
-    let s = norm.as_str();
-    let map = norm.map();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < s.len() {
-        let rest = s.get(i..).unwrap_or_default();
-        let longest = words
-            .iter()
-            .filter(|w| !w.is_empty() && rest.starts_with(w.as_str()))
-            .max_by_key(|w| w.len());
-        match longest {
-            Some(w) => {
-                let end = i + w.len();
-                if !map.splits_a_character(i) && !map.splits_a_character(end) {
-                    out.push((map.start(i), map.end(end), w.clone()));
-                }
-                i = end;
-            }
-            None => i += rest.chars().next().map_or(1, char::len_utf8),
-        }
-    }
-    out
-}
-
-/// The leftmost-longest scan of `text` for `words` equals the brute-force [`reference`], hit
+/// The leftmost-longest scan of `text` for `words` equals the brute-force reference, hit
 /// for hit, and `count` agrees.
 fn agrees_with_reference(words: &[String], text: &str) -> Result<(), TestCaseError> {
     let scanner = Scanner::from_entries(words.iter().map(|w| entry(w)), MatchMode::LeftmostLongest)
         .map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let normalised: Vec<String> = words.iter().map(|w| normalize_word(w)).collect();
-    let expected = reference(&normalised, text);
+    let expected = brute_force_leftmost_longest(words, text);
     let got: Vec<(usize, usize, String)> = scanner
         .scan(text)
         .iter()
