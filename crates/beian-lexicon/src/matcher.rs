@@ -783,10 +783,11 @@ impl Trie {
     ///
     /// The loop reads the original bytes a block at a time: one table entry per character
     /// gives the code of what it folds to (or the codes of its pieces, for … and the like),
-    /// and offsets are those of the original. A block ends at whitespace, at a character
-    /// only the producer can fold (combining marks, characters outside the BMP …), or after
-    /// [`BLOCK`] positions. The first two steps of every position of a block (the depth-one
-    /// node and the pair) are looked up first; the leftmost-longest resolution then visits
+    /// and offsets are those of the original. Whitespace is folded as the block is read
+    /// (see [`Trie::read_block`]); a block ends before a character only the producer can
+    /// fold (combining marks, characters outside the BMP …), or after [`BLOCK`] positions.
+    /// The first two steps of every position of a block (the depth-one node from `roots`,
+    /// and the pair) are looked up first; the leftmost-longest resolution then visits
     /// only the positions where a word may start, and walks deeper only from a pair of the
     /// dictionary. A walk that runs off the block goes on over the bytes (across
     /// whitespace, where one space may stand for the run), and into the producer's window
@@ -1227,13 +1228,14 @@ struct Block {
     /// ([`CODE_MASK`]), [`ALNUM_FOLD`] if it is an ASCII letter or digit, and [`NO_START`]
     /// and [`NO_END`] inside an expansion. A character's table entry is stored as it is.
     pieces: [u32; BLOCK_ROOM],
-    /// Where the original character of each piece starts and ends.
+    /// Where the original character of each piece starts and ends (for a space piece, the
+    /// whitespace run it stands for; no word starts or ends with it, so no hit uses that).
     starts: [usize; BLOCK_ROOM],
     ends: [usize; BLOCK_ROOM],
     /// Per position: its depth-one info, and the pair's unit and info (unit 0: none).
     infos: [u32; BLOCK],
     pairs: [(u32, u32); BLOCK],
-    /// Where the last character read ends.
+    /// Where the last piece read ends (for a space piece, the end of its whitespace run).
     end: usize,
 }
 
