@@ -6,7 +6,7 @@
 //!
 //! Reading order: [`lexicon`] (entries, their scope and severity, the bundled lists),
 //! [`normalize()`] (the fold that makes 賭 博, 赌\u{200B}博 and 赌博 the same word, with a map
-//! back to original offsets), [`scanner`] (the automaton and its hits), [`reference`] (what the scanner must find, by
+//! back to original offsets), [`scanner`] (the automaton and its hits), [`reference`](mod@reference) (what the scanner must find, by
 //! brute force, for tests and fuzzing).
 
 pub mod lexicon;
