@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test of the project: formatting, lints, unit, property and integration tests,
-# doc tests, and a short fuzzing run of each fuzz target. Installs what the tests need on
+# Every test of the project: formatting, lints, the API documentation, unit, property and
+# integration tests, doc tests, and a short fuzzing run of each fuzz target. Installs what
+# the tests need on
 # a fresh machine (dnsmasq, Chromium and a CJK font from Debian, aiosmtpd and schemathesis
 # from PyPI, cargo-fuzz from crates.io).
 #
@@ -62,6 +63,8 @@ fi
 echo "== formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The API documentation builds without a broken or private link.
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
 echo "== tests"
 cargo test --workspace --locked

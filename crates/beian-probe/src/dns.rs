@@ -14,7 +14,7 @@
 //! DNS evidence shows. Concurrency is capped by a semaphore, so a sweep cannot flood the
 //! servers with more questions than they can take.
 //!
-//! The questions go out through [`stub`]: hickory-proto's messages on a few shared UDP
+//! The questions go out through `stub`: hickory-proto's messages on a few shared UDP
 //! sockets, TCP on truncation, following a CNAME chain that the answer leaves unfinished, as
 //! hickory-resolver would. hickory-resolver itself only reads `/etc/resolv.conf` here.
 

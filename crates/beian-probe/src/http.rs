@@ -5,7 +5,7 @@
 //! unreachable" is itself a finding.
 //!
 //! How the SSRF guard ([`crate::guard`]) is kept, in one place:
-//! - The client resolves names only through [`GuardedResolve`]: our [`DnsResolver`], then
+//! - The client resolves names only through `GuardedResolve`: our [`DnsResolver`], then
 //!   the [`AddressPolicy`] filter. The connector connects to exactly the addresses that
 //!   passed, so there is no second lookup and no DNS rebinding. A name whose addresses are
 //!   all refused fails with [`FailureStage::Blocked`], not with a timeout.
@@ -485,7 +485,7 @@ pub(crate) fn out_of_local_resources(err: &(dyn StdError + 'static)) -> bool {
     false
 }
 
-/// Whether an I/O error is a shortage on this machine (see [`out_of_local_resources`]).
+/// Whether an I/O error is a shortage on this machine (see `out_of_local_resources`).
 pub fn is_local_shortage(err: &std::io::Error) -> bool {
     matches!(
         err.raw_os_error(),

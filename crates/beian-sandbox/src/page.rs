@@ -27,9 +27,9 @@ pub enum Theme<'a> {
 /// Where the footer's filing number links.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FooterLink {
-    /// https://beian.miit.gov.cn/ (or one of its accepted spellings).
+    /// <https://beian.miit.gov.cn/> (or one of its accepted spellings).
     Miit,
-    /// The retired http://www.miibeian.gov.cn/.
+    /// The retired <http://www.miibeian.gov.cn/>.
     Legacy,
     /// Not a link.
     Missing,

@@ -5,7 +5,7 @@
 //! machines (the JSON API with Bearer tokens, described by the OpenAPI document at
 //! `/api/openapi.json`). The public self-check needs no login.
 //!
-//! Reading order: [`config`] (what `beian serve` takes), [`app`] (the router and its
+//! Reading order: [`app`] (what `beian serve` takes, [`app::ServerConfig`]; the router and its
 //! state), [`auth`] (who is asking), then the API and console modules.
 
 pub mod accounts;

@@ -360,7 +360,7 @@ pub struct DeferredRecheck {
 }
 
 /// Re-checks waiting after undecided ones, with their filings, the longest undecided
-/// first: at most `limit`, out of the first [`DEFERRED_SCAN`] pending re-checks by due
+/// first: at most `limit`, out of the first 1,000 (`DEFERRED_SCAN`) pending re-checks by due
 /// time. What the operators' overview lists, so that an order no source answers for does
 /// not wait unseen (an operator can decide it by hand).
 pub async fn deferred_rechecks(

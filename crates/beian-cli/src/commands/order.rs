@@ -52,6 +52,9 @@ struct Common {
     format: FormatArg,
 }
 
+// The doc comments are the `--help` text, where `websites[0]` must read as typed, not as a
+// rustdoc link.
+#[allow(rustdoc::broken_intra_doc_links)]
 #[derive(Debug, clap::Subcommand)]
 enum Action {
     /// 客户提交变更申请（提交审核）
