@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the project: formatting, lints, the API documentation, unit, property and
 # integration tests, doc tests, and a short fuzzing run of each fuzz target. Installs what
-# the tests need on
-# a fresh machine (dnsmasq, Chromium and a CJK font from Debian, aiosmtpd and schemathesis
-# from PyPI, cargo-fuzz from crates.io).
+# the tests need on a fresh machine (dnsmasq, Chromium and a CJK font from Debian, aiosmtpd
+# and schemathesis from PyPI, cargo-fuzz from crates.io).
 #
 #   FUZZ_SECONDS=0 ./scripts/test.sh     # skip fuzzing (e.g. while iterating)
 #   FUZZ_SEED=0 ./scripts/test.sh        # fuzz from a random seed instead of the fixed one
